@@ -1,0 +1,279 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// File names inside the cache directory. They differ from the awslabs
+// helper's cache.json, which is left alone when both share ~/.ecr.
+const (
+	FileName     = "ecr-login-cache.json"
+	lockName     = "ecr-login-cache.lock"
+	keyLockStart = "ecr-login-fetch-"
+
+	// FormatVersion is written into every file; a file with another version is
+	// treated as foreign (a miss) and replaced on the next write.
+	FormatVersion = 1
+
+	// maxFileSize bounds what is read back: a larger file is not ours.
+	maxFileSize = 4 << 20
+)
+
+// ErrUnsafe is returned when the cache directory or file cannot be trusted
+// (a symlink, owned by someone else, writable by others).
+var ErrUnsafe = errors.New("cache location is unsafe")
+
+// diskFile is the on-disk format.
+type diskFile struct {
+	Version int              `json:"version"`
+	Entries map[string]Entry `json:"entries"`
+}
+
+// Store is a token cache in one directory. The zero value is not usable; use Open.
+type Store struct {
+	dir    string
+	logger *slog.Logger
+	poll   time.Duration
+}
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithLogger sends the store's diagnostics (corrupt files, failed writes) to l.
+func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } }
+
+// Open returns a Store for dir. It does no I/O: a missing directory is created
+// on the first write.
+func Open(dir string, opts ...Option) *Store {
+	s := &Store{dir: dir, logger: slog.New(slog.DiscardHandler), poll: 50 * time.Millisecond}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
+}
+
+// Dir is the cache directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Path is the cache file.
+func (s *Store) Path() string { return filepath.Join(s.dir, FileName) }
+
+// Get returns the entry stored under key. A missing, corrupt, foreign or unsafe
+// file is a miss, never an error.
+func (s *Store) Get(key string) (Entry, bool) {
+	f, err := s.read()
+	if err != nil {
+		s.logRead(err)
+		return Entry{}, false
+	}
+	e, ok := f.Entries[key]
+	return e, ok
+}
+
+// Entries returns every entry in the file (see Get for what counts as a miss).
+func (s *Store) Entries() map[string]Entry {
+	f, err := s.read()
+	if err != nil {
+		s.logRead(err)
+		return map[string]Entry{}
+	}
+	return f.Entries
+}
+
+func (s *Store) logRead(err error) {
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	s.logger.Warn("ignoring token cache file", "path", s.Path(), "reason", err.Error())
+}
+
+// Put stores e under key. It reads the file under the write lock, adds e,
+// drops entries that expired before now, and replaces the file atomically, so
+// that concurrent writers of different keys keep each other's entries.
+func (s *Store) Put(ctx context.Context, key string, e Entry, now time.Time) error {
+	return s.update(ctx, func(entries map[string]Entry) {
+		entries[key] = e
+		for k, old := range entries {
+			if !old.Usable(now) {
+				delete(entries, k)
+			}
+		}
+	})
+}
+
+// Delete removes the entries for which match returns true and says how many went.
+func (s *Store) Delete(ctx context.Context, match func(key string, e Entry) bool) (int, error) {
+	n := 0
+	err := s.update(ctx, func(entries map[string]Entry) {
+		for k, e := range entries {
+			if match(k, e) {
+				delete(entries, k)
+				n++
+			}
+		}
+	})
+	return n, err
+}
+
+func (s *Store) update(ctx context.Context, change func(map[string]Entry)) error {
+	if err := s.ensureDir(); err != nil {
+		return err
+	}
+	unlock, err := s.lock(ctx, filepath.Join(s.dir, lockName))
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	f, err := s.read()
+	if err != nil {
+		s.logRead(err)
+		f = diskFile{Entries: map[string]Entry{}}
+	}
+	change(f.Entries)
+	f.Version = FormatVersion
+	data, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding token cache: %w", err)
+	}
+	return writeAtomic(s.dir, FileName, append(data, '\n'))
+}
+
+// LockKey takes the fetch lock for key: while a process holds it, other
+// processes that missed the same key wait instead of calling the issuer, then
+// read what the holder stored. It waits until ctx is done. The lock is an OS
+// file lock, so it is released when the holder exits, even by SIGKILL.
+func (s *Store) LockKey(ctx context.Context, key string) (unlock func(), err error) {
+	if err := s.ensureDir(); err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256([]byte(key))
+	return s.lock(ctx, filepath.Join(s.dir, keyLockStart+hex.EncodeToString(sum[:8])+".lock"))
+}
+
+// lock takes an exclusive OS lock on path, polling until ctx is done.
+func (s *Store) lock(ctx context.Context, path string) (func(), error) {
+	f, err := openLockFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening cache lock: %w", err)
+	}
+	wait := time.Millisecond
+	for {
+		ok, err := tryLock(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("locking %s: %w", path, err)
+		}
+		if ok {
+			return func() { unlockFile(f); f.Close() }, nil
+		}
+		select {
+		case <-ctx.Done():
+			f.Close()
+			return nil, fmt.Errorf("waiting for cache lock %s: %w", path, context.Cause(ctx))
+		case <-time.After(wait):
+		}
+		if wait *= 2; wait > s.poll {
+			wait = s.poll
+		}
+	}
+}
+
+// read loads and checks the cache file.
+func (s *Store) read() (diskFile, error) {
+	if err := checkDir(s.dir); err != nil {
+		return diskFile{}, err
+	}
+	f, err := openNoFollow(s.Path())
+	if err != nil {
+		return diskFile{}, err
+	}
+	defer f.Close()
+	if err := checkFile(f); err != nil {
+		return diskFile{}, err
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return diskFile{}, err
+	}
+	return Decode(data)
+}
+
+// Decode parses a cache file. It fails on anything that is not a well-formed
+// file of this FormatVersion; entries missing required fields are dropped.
+func Decode(data []byte) (diskFile, error) {
+	if len(data) > maxFileSize {
+		return diskFile{}, errors.New("file too large")
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return diskFile{}, errors.New("file is empty")
+	}
+	var f diskFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		return diskFile{}, fmt.Errorf("not a token cache file: %w", err)
+	}
+	if f.Version != FormatVersion {
+		return diskFile{}, fmt.Errorf("format version %d, want %d", f.Version, FormatVersion)
+	}
+	for k, e := range f.Entries {
+		if !e.valid() {
+			delete(f.Entries, k)
+		}
+	}
+	if f.Entries == nil {
+		f.Entries = map[string]Entry{}
+	}
+	return f, nil
+}
+
+// ensureDir creates the directory (0700) if needed and checks it is safe to write.
+func (s *Store) ensureDir() error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("creating cache directory: %w", err)
+	}
+	return checkDir(s.dir)
+}
+
+// writeAtomic replaces dir/name with data: a temp file in dir, 0600 before any
+// byte is written, fsync, rename. The temp file is removed on every error path.
+// rename replaces a symlink at the target instead of following it.
+func writeAtomic(dir, name string, data []byte) (err error) {
+	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("writing token cache: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if err = tmp.Chmod(0o600); err != nil {
+		return fmt.Errorf("writing token cache: %w", err)
+	}
+	if _, err = tmp.Write(data); err != nil {
+		return fmt.Errorf("writing token cache: %w", err)
+	}
+	if err = tmp.Sync(); err != nil {
+		return fmt.Errorf("writing token cache: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return fmt.Errorf("writing token cache: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+		return fmt.Errorf("writing token cache: %w", err)
+	}
+	syncDir(dir)
+	return nil
+}

@@ -1,0 +1,108 @@
+// Package cli holds what the two binaries share: reading the environment once
+// into a Config, the logger, version information and the protocol runners.
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ecr-login/ecr-login/ecr"
+)
+
+// Environment variables this project reads itself (the AWS SDK reads its own).
+const (
+	EnvCacheDir           = "AWS_ECR_CACHE_DIR"
+	EnvDisableCache       = "AWS_ECR_DISABLE_CACHE"
+	EnvIgnoreCredsStorage = "AWS_ECR_IGNORE_CREDS_STORAGE"
+	EnvTimeout            = "AWS_ECR_TIMEOUT"
+	EnvRefreshMargin      = "AWS_ECR_REFRESH_MARGIN"
+	EnvLogLevel           = "AWS_ECR_LOG_LEVEL"
+	EnvLogFile            = "AWS_ECR_LOG_FILE"
+)
+
+// Config is everything read from the environment, once, at start.
+type Config struct {
+	Helper   ecr.Config
+	LogLevel string
+	LogFile  string
+}
+
+// Environ snapshots an environment list ("K=V") into a lookup function.
+func Environ(environ []string) ecr.Getenv {
+	m := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			m[k] = v
+		}
+	}
+	return func(k string) string { return m[k] }
+}
+
+// LoadConfig reads the project's variables. A value that does not parse is an
+// error naming the variable, never a silent default.
+func LoadConfig(env ecr.Getenv) (Config, error) {
+	c := Config{
+		Helper: ecr.Config{
+			Timeout:            ecr.DefaultTimeout,
+			RefreshMargin:      ecr.DefaultRefreshMargin,
+			CacheDisabled:      env(EnvDisableCache) != "",
+			IgnoreCredsStorage: truthy(env(EnvIgnoreCredsStorage)),
+			Env:                env,
+		},
+		LogLevel: strings.ToLower(strings.TrimSpace(env(EnvLogLevel))),
+		LogFile:  env(EnvLogFile),
+	}
+	var err error
+	if c.Helper.Timeout, err = duration(env, EnvTimeout, ecr.DefaultTimeout, time.Millisecond); err != nil {
+		return c, err
+	}
+	if c.Helper.RefreshMargin, err = duration(env, EnvRefreshMargin, ecr.DefaultRefreshMargin, 0); err != nil {
+		return c, err
+	}
+	switch c.LogLevel {
+	case "", "debug", "info", "warn", "warning", "error":
+	default:
+		return c, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, env(EnvLogLevel))
+	}
+	c.Helper.CacheDir = env(EnvCacheDir)
+	if c.Helper.CacheDir == "" {
+		home := env("HOME")
+		if home == "" {
+			home = env("USERPROFILE")
+		}
+		if home == "" {
+			if h, err := os.UserHomeDir(); err == nil {
+				home = h
+			}
+		}
+		if home != "" {
+			c.Helper.CacheDir = filepath.Join(home, ".ecr")
+		} else {
+			c.Helper.CacheDisabled = true
+		}
+	}
+	return c, nil
+}
+
+func duration(env ecr.Getenv, name string, def, min time.Duration) (time.Duration, error) {
+	v := strings.TrimSpace(env(name))
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < min {
+		return 0, fmt.Errorf("%s=%q is not a valid duration (examples: 45s, 2m, 90m)", name, v)
+	}
+	return d, nil
+}
+
+func truthy(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "1", "true", "yes", "on":
+		return true
+	}
+	return false
+}

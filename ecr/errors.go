@@ -1,0 +1,223 @@
+package ecr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/credentials/ssocreds"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// Sentinel causes of a failed fetch; test with errors.Is on a *FetchError.
+var (
+	ErrNoCredentials      = errors.New("no AWS credentials found")
+	ErrCredentials        = errors.New("AWS credentials could not be loaded")
+	ErrSSOExpired         = errors.New("AWS SSO session expired")
+	ErrExpiredCredentials = errors.New("AWS credentials expired")
+	ErrBadCredentials     = errors.New("AWS rejected the credentials")
+	ErrAccessDenied       = errors.New("access denied")
+	ErrThrottled          = errors.New("throttled by ECR")
+	ErrTimeout            = errors.New("timed out")
+	ErrServer             = errors.New("ECR server error")
+	ErrNetwork            = errors.New("ECR unreachable")
+	ErrMalformed          = errors.New("malformed reply from ECR")
+	ErrConfig             = errors.New("invalid configuration")
+	ErrAPI                = errors.New("ECR refused the request")
+)
+
+// FetchError says why no token could be had for a registry, and what to do.
+// Its Error text is what Docker clients show the user; Detail carries the
+// underlying error for stderr and logs. Neither ever holds a secret.
+type FetchError struct {
+	Registry string // the host asked for
+	Kind     error  // one of the sentinels above
+	Message  string // cause and remedy, one sentence or two
+	Detail   string // the underlying error text, redacted
+	Err      error  // the underlying error
+}
+
+func (e *FetchError) Error() string {
+	return fmt.Sprintf("getting ECR credentials for %s: %s", e.Registry, e.Message)
+}
+
+// Unwrap exposes both the sentinel and the underlying error to errors.Is/As.
+func (e *FetchError) Unwrap() []error { return []error{e.Kind, e.Err} }
+
+// stage says where in a fetch an error arose.
+type stage int
+
+const (
+	stageCredentials stage = iota // resolving the credential chain
+	stageAPI                      // calling GetAuthorizationToken
+	stageDecode                   // reading the answer
+)
+
+// stagedError carries the stage from the fetcher to classify.
+type stagedError struct {
+	stage stage
+	err   error
+}
+
+func (e *stagedError) Error() string { return e.err.Error() }
+func (e *stagedError) Unwrap() error { return e.err }
+
+// classify turns a fetch failure into a FetchError with a cause and a remedy.
+func classify(err error, reg Registry, id Identity, timeout time.Duration) *FetchError {
+	fe := &FetchError{Registry: reg.Host, Err: err, Detail: err.Error()}
+	var fe0 *FetchError
+	if errors.As(err, &fe0) {
+		return fe0
+	}
+	st := stageAPI
+	var se *stagedError
+	if errors.As(err, &se) {
+		st = se.stage
+	}
+	attempts := ""
+	var mae *retry.MaxAttemptsError
+	if errors.As(err, &mae) {
+		attempts = fmt.Sprintf(" after %d attempts", mae.Attempt)
+	}
+	perm := "ecr:GetAuthorizationToken"
+	if reg.Service == ServicePublic {
+		perm = "ecr-public:GetAuthorizationToken and sts:GetServiceBearerToken"
+	}
+	api := fmt.Sprintf("the %s API in %s", reg.Service, reg.Region)
+
+	var apiErr smithy.APIError
+	var ssoErr *ssocreds.InvalidTokenError
+	var netErr net.Error
+	var respErr *awshttp.ResponseError
+	switch {
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout() && !errors.As(err, &apiErr)):
+		fe.Kind = ErrTimeout
+		what := "waiting for " + api
+		if st == stageCredentials {
+			what = "resolving AWS credentials (" + id.Description + ")"
+		}
+		fe.Message = fmt.Sprintf("timed out after %s %s; check network access and proxy settings (HTTPS_PROXY, NO_PROXY), or allow more time with AWS_ECR_TIMEOUT", timeout, what)
+	case errors.Is(err, context.Canceled):
+		fe.Kind = ErrTimeout
+		fe.Message = "interrupted before " + api + " answered"
+	case errors.As(err, &ssoErr) || (st == stageCredentials && id.Source == SourceSSO && ssoExpiredText(err)):
+		fe.Kind = ErrSSOExpired
+		fe.Message = fmt.Sprintf("the AWS SSO session for profile %q has expired or was never started; run `aws sso login --profile %s`", id.Profile, id.Profile)
+	case st == stageCredentials && id.Source == SourceIMDS && !errors.As(err, &apiErr):
+		fe.Kind = ErrNoCredentials
+		fe.Message = "no AWS credentials found: " + triedSources(id) + ", and EC2 instance metadata gave none; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or attach an instance role"
+	case st == stageCredentials && !errors.As(err, &apiErr):
+		fe.Kind = ErrCredentials
+		fe.Message = fmt.Sprintf("could not load AWS credentials from %s: %s", id.Description, firstLine(err))
+	case errors.As(err, &apiErr):
+		code := apiErr.ErrorCode()
+		msg := apiErr.ErrorMessage()
+		switch code {
+		case "AccessDeniedException", "AccessDenied":
+			fe.Kind = ErrAccessDenied
+			fe.Message = fmt.Sprintf("AWS denied the request (%s); the principal (%s) needs IAM permission %s", strings.TrimSpace(msg), id.Description, perm)
+		case "ExpiredTokenException", "ExpiredToken", "RequestExpired":
+			fe.Kind = ErrExpiredCredentials
+			fe.Message = fmt.Sprintf("the AWS credentials from %s have expired (%s); refresh them (for SSO run `aws sso login`, for exported session keys get new ones)", id.Description, code)
+		case "UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch", "IncompleteSignature", "MissingAuthenticationTokenException":
+			fe.Kind = ErrBadCredentials
+			fe.Message = fmt.Sprintf("AWS rejected the credentials from %s (%s: %s); check the access key and secret, or the profile", id.Description, code, strings.TrimSpace(msg))
+		default:
+			switch {
+			case isThrottleCode(code):
+				fe.Kind = ErrThrottled
+				fe.Message = fmt.Sprintf("ECR throttled GetAuthorizationToken (%s)%s; try again shortly, or allow more time with AWS_ECR_TIMEOUT (the limit is shared by everything calling as this account in %s)", code, attempts, reg.Region)
+			case errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500:
+				fe.Kind = ErrServer
+				fe.Message = fmt.Sprintf("ECR answered HTTP %d (%s)%s; this is on the AWS side, try again later", respErr.HTTPStatusCode(), code, attempts)
+			default:
+				fe.Kind = ErrAPI
+				fe.Message = fmt.Sprintf("%s refused the request (%s: %s)", api, code, strings.TrimSpace(msg))
+			}
+		}
+	case errors.As(err, &respErr) && respErr.HTTPStatusCode() >= 500:
+		fe.Kind = ErrServer
+		fe.Message = fmt.Sprintf("ECR answered HTTP %d%s; this is on the AWS side, try again later", respErr.HTTPStatusCode(), attempts)
+	case st == stageDecode || isDeserialization(err):
+		fe.Kind = ErrMalformed
+		fe.Message = fmt.Sprintf("%s sent a reply that is not a valid token (%s); if AWS_ENDPOINT_URL_ECR or a proxy is set, check it points at ECR", api, firstLine(err))
+	case errors.As(err, &netErr) || errors.As(err, new(*net.OpError)) || isConnError(err):
+		fe.Kind = ErrNetwork
+		fe.Message = fmt.Sprintf("could not reach %s%s (%s); check network, DNS and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_ECR)", api, attempts, firstLine(err))
+	default:
+		fe.Kind = ErrAPI
+		fe.Message = fmt.Sprintf("calling %s failed: %s", api, firstLine(err))
+	}
+	return fe
+}
+
+// triedSources lists where the chain looked, for the no-credentials message.
+func triedSources(id Identity) string {
+	p := id.Profile
+	if p == "" {
+		p = "default"
+	}
+	return fmt.Sprintf("tried environment variables (AWS_ACCESS_KEY_ID, AWS_WEB_IDENTITY_TOKEN_FILE), shared config profile %q (~/.aws/config, ~/.aws/credentials) and container credentials (AWS_CONTAINER_CREDENTIALS_*)", p)
+}
+
+// noCredentialsError is returned without touching the SDK when nothing at all
+// is configured and IMDS is disabled.
+func noCredentialsError(reg Registry, id Identity) *FetchError {
+	return &FetchError{
+		Registry: reg.Host,
+		Kind:     ErrNoCredentials,
+		Err:      ErrNoCredentials,
+		Message:  "no AWS credentials found: " + triedSources(id) + "; EC2 instance metadata is disabled (AWS_EC2_METADATA_DISABLED); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or run `aws configure` or `aws sso login`",
+		Detail:   id.Description,
+	}
+}
+
+func isThrottleCode(code string) bool {
+	_, ok := retry.DefaultThrottleErrorCodes[code]
+	return ok || strings.Contains(strings.ToLower(code), "throttl")
+}
+
+func isDeserialization(err error) bool {
+	var de *smithy.DeserializationError
+	return errors.As(err, &de)
+}
+
+func isConnError(err error) bool {
+	var rse *smithyhttp.RequestSendError
+	if errors.As(err, &rse) {
+		return true
+	}
+	s := err.Error()
+	return strings.Contains(s, "connection reset") || strings.Contains(s, "connection refused") ||
+		strings.Contains(s, "EOF") || strings.Contains(s, "no such host")
+}
+
+func ssoExpiredText(err error) bool {
+	s := strings.ToLower(err.Error())
+	return strings.Contains(s, "sso") && (strings.Contains(s, "expired") || strings.Contains(s, "token") || strings.Contains(s, "refresh"))
+}
+
+// firstLine keeps an SDK error to one readable line.
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// redact replaces every secret in s with a marker.
+func redact(s string, secrets []string) string {
+	for _, sec := range secrets {
+		if len(sec) >= 4 {
+			s = strings.ReplaceAll(s, sec, "[REDACTED]")
+		}
+	}
+	return s
+}

@@ -1,0 +1,164 @@
+package ecr
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
+)
+
+// Token is a registry password with its lifetime, as ECR issued it.
+type Token struct {
+	Username  string
+	Password  string
+	ExpiresAt time.Time
+	Endpoint  string // the registry endpoint ECR named ("https://ACCOUNT.dkr.ecr.REGION.amazonaws.com")
+}
+
+// TokenFetcher gets a new token for a registry. The Helper consumes it; tests
+// hand in fakes.
+type TokenFetcher interface {
+	FetchToken(ctx context.Context, reg Registry) (Token, error)
+}
+
+// privateAPI is the one ECR method the fetcher needs.
+type privateAPI interface {
+	GetAuthorizationToken(context.Context, *ecr.GetAuthorizationTokenInput, ...func(*ecr.Options)) (*ecr.GetAuthorizationTokenOutput, error)
+}
+
+// publicAPI is the one ECR Public method the fetcher needs.
+type publicAPI interface {
+	GetAuthorizationToken(context.Context, *ecrpublic.GetAuthorizationTokenInput, ...func(*ecrpublic.Options)) (*ecrpublic.GetAuthorizationTokenOutput, error)
+}
+
+// SDKFetcher fetches tokens with aws-sdk-go-v2 and its default credential
+// chain and shared config, so every standard setting applies:
+// AWS_PROFILE, AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_ECR_PUBLIC,
+// AWS_ENDPOINT_URL, AWS_CA_BUNDLE, proxies, AWS_EC2_METADATA_DISABLED, ...
+type SDKFetcher struct {
+	appID       string
+	maxAttempts int
+	maxBackoff  time.Duration
+	extra       []func(*config.LoadOptions) error
+}
+
+// FetcherOption configures an SDKFetcher.
+type FetcherOption func(*SDKFetcher)
+
+// WithAppID sets the SDK's application id (part of the User-Agent).
+func WithAppID(id string) FetcherOption { return func(f *SDKFetcher) { f.appID = id } }
+
+// WithRetries sets how many attempts a throttled or failed call gets and the
+// longest pause between two; the fetch deadline bounds them all.
+func WithRetries(attempts int, maxBackoff time.Duration) FetcherOption {
+	return func(f *SDKFetcher) { f.maxAttempts, f.maxBackoff = attempts, maxBackoff }
+}
+
+// WithLoadOptions adds SDK config load options (tests use it for HTTP clients).
+func WithLoadOptions(opts ...func(*config.LoadOptions) error) FetcherOption {
+	return func(f *SDKFetcher) { f.extra = append(f.extra, opts...) }
+}
+
+// NewSDKFetcher returns a fetcher that retries throttling, 5xx and connection
+// errors with jittered exponential backoff (8 attempts, pauses up to 5 s).
+func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
+	f := &SDKFetcher{appID: "ecr-login", maxAttempts: 8, maxBackoff: 5 * time.Second}
+	for _, o := range opts {
+		o(f)
+	}
+	return f
+}
+
+// FetchToken loads the SDK config for reg's region and endpoint variant,
+// resolves credentials, and calls GetAuthorizationToken once (plus retries).
+func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry) (Token, error) {
+	opts := []func(*config.LoadOptions) error{
+		config.WithRegion(reg.Region),
+		config.WithAppID(f.appID),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = f.maxAttempts
+				o.MaxBackoff = f.maxBackoff
+			})
+		}),
+	}
+	if reg.FIPS {
+		opts = append(opts, config.WithUseFIPSEndpoint(aws.FIPSEndpointStateEnabled))
+	}
+	if reg.DualStack {
+		opts = append(opts, config.WithUseDualStackEndpoint(aws.DualStackEndpointStateEnabled))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, append(opts, f.extra...)...)
+	if err != nil {
+		return Token{}, &stagedError{stageCredentials, err}
+	}
+	// Resolve credentials first, so a failure there is told apart from the API's.
+	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+		return Token{}, &stagedError{stageCredentials, err}
+	}
+	if reg.Service == ServicePublic {
+		return fetchPublic(ctx, ecrpublic.NewFromConfig(cfg))
+	}
+	return fetchPrivate(ctx, ecr.NewFromConfig(cfg))
+}
+
+func fetchPrivate(ctx context.Context, api privateAPI) (Token, error) {
+	out, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})
+	if err != nil {
+		return Token{}, &stagedError{stageAPI, err}
+	}
+	if len(out.AuthorizationData) == 0 {
+		return Token{}, &stagedError{stageDecode, errors.New("authorizationData is empty")}
+	}
+	d := out.AuthorizationData[0]
+	tok, err := decodeToken(aws.ToString(d.AuthorizationToken), d.ExpiresAt)
+	if err != nil {
+		return Token{}, &stagedError{stageDecode, err}
+	}
+	tok.Endpoint = aws.ToString(d.ProxyEndpoint)
+	return tok, nil
+}
+
+func fetchPublic(ctx context.Context, api publicAPI) (Token, error) {
+	out, err := api.GetAuthorizationToken(ctx, &ecrpublic.GetAuthorizationTokenInput{})
+	if err != nil {
+		return Token{}, &stagedError{stageAPI, err}
+	}
+	if out.AuthorizationData == nil {
+		return Token{}, &stagedError{stageDecode, errors.New("authorizationData is empty")}
+	}
+	tok, err := decodeToken(aws.ToString(out.AuthorizationData.AuthorizationToken), out.AuthorizationData.ExpiresAt)
+	if err != nil {
+		return Token{}, &stagedError{stageDecode, err}
+	}
+	tok.Endpoint = "https://public.ecr.aws"
+	return tok, nil
+}
+
+// decodeToken splits an ECR authorization token, base64("AWS:" + password).
+// Its errors never quote the token.
+func decodeToken(token string, expiresAt *time.Time) (Token, error) {
+	if token == "" {
+		return Token{}, errors.New("authorizationToken is empty")
+	}
+	if expiresAt == nil || expiresAt.IsZero() {
+		return Token{}, errors.New("expiresAt is missing")
+	}
+	raw, err := base64.StdEncoding.DecodeString(token)
+	if err != nil {
+		return Token{}, fmt.Errorf("authorizationToken is not base64 (%d bytes)", len(token))
+	}
+	user, pass, ok := strings.Cut(string(raw), ":")
+	if !ok || user == "" || pass == "" {
+		return Token{}, errors.New("authorizationToken is not of the form user:password")
+	}
+	return Token{Username: user, Password: pass, ExpiresAt: expiresAt.UTC()}, nil
+}

@@ -1,0 +1,291 @@
+package ecr
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/docker/docker-credential-helpers/credentials"
+
+	"github.com/ecr-login/ecr-login/cache"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultTimeout       = 30 * time.Second
+	DefaultRefreshMargin = time.Hour
+)
+
+// Config is what cmd/ reads from the environment once and hands down.
+type Config struct {
+	// CacheDir holds the token cache; CacheDisabled turns caching off.
+	CacheDir      string
+	CacheDisabled bool
+	// RefreshMargin: a cached token is served while now < expiresAt - margin
+	// (capped at half the token's lifetime).
+	RefreshMargin time.Duration
+	// Timeout bounds one whole get, lock waits and retries included.
+	Timeout time.Duration
+	// IgnoreCredsStorage silences the note that store/erase do nothing.
+	IgnoreCredsStorage bool
+	// Env is the environment snapshot the identity and cache key come from.
+	Env Getenv
+}
+
+// Credentials is a token as served to a client.
+type Credentials struct {
+	Username  string
+	Password  string
+	ExpiresAt time.Time // when ECR stops accepting it
+	RefreshAt time.Time // when the cache stops serving it
+	FromCache bool
+}
+
+// Helper gets ECR tokens through the cache and implements the
+// docker-credential-helpers credentials.Helper interface.
+type Helper struct {
+	cfg     Config
+	fetcher TokenFetcher
+	store   *cache.Store // nil when caching is off
+	now     func() time.Time
+	logger  *slog.Logger
+	ctx     context.Context
+}
+
+var _ credentials.Helper = (*Helper)(nil)
+
+// Option configures a Helper.
+type Option func(*Helper)
+
+// WithFetcher replaces the AWS SDK fetcher (tests hand in fakes).
+func WithFetcher(f TokenFetcher) Option { return func(h *Helper) { h.fetcher = f } }
+
+// WithClock replaces time.Now.
+func WithClock(now func() time.Time) Option { return func(h *Helper) { h.now = now } }
+
+// WithLogger sends diagnostics to l; the default discards them.
+func WithLogger(l *slog.Logger) Option { return func(h *Helper) { h.logger = l } }
+
+// WithContext sets the context the credentials.Helper methods run under
+// (cmd/ passes one that is cancelled on SIGINT/SIGTERM).
+func WithContext(ctx context.Context) Option { return func(h *Helper) { h.ctx = ctx } }
+
+// NewHelper wires a Helper. It does no I/O and builds no AWS client.
+func NewHelper(cfg Config, opts ...Option) *Helper {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.RefreshMargin < 0 {
+		cfg.RefreshMargin = 0
+	}
+	if cfg.Env == nil {
+		cfg.Env = func(string) string { return "" }
+	}
+	h := &Helper{cfg: cfg, now: time.Now, logger: slog.New(slog.DiscardHandler), ctx: context.Background()}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.fetcher == nil {
+		h.fetcher = NewSDKFetcher()
+	}
+	if !cfg.CacheDisabled && cfg.CacheDir != "" {
+		h.store = cache.Open(cfg.CacheDir, cache.WithLogger(h.logger))
+	}
+	return h
+}
+
+// Get implements credentials.Helper: the docker protocol's `get`.
+func (h *Helper) Get(serverURL string) (string, string, error) {
+	c, err := h.Credentials(h.ctx, serverURL)
+	if err != nil {
+		return "", "", err
+	}
+	return c.Username, c.Password, nil
+}
+
+// Credentials returns a token for serverURL, from the cache when one is
+// fresh, else from ECR. For a host that is not ECR, or ECR Public when no AWS
+// credentials are configured at all, the error is the protocol's not-found
+// (credentials.IsErrCredentialsNotFound), and no AWS code runs.
+func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials, error) {
+	reg, err := ParseRegistry(serverURL)
+	if err != nil {
+		return Credentials{}, credentials.NewErrCredentialsNotFound()
+	}
+	id, err := ResolveIdentity(h.cfg.Env)
+	if err != nil {
+		return Credentials{}, h.fail(&FetchError{Registry: reg.Host, Kind: ErrConfig, Err: err, Message: err.Error(), Detail: err.Error()}, id)
+	}
+	if reg.Service == ServicePublic && id.Source == SourceNone {
+		h.logger.Debug("no AWS credentials configured; ECR Public will be pulled anonymously", "registry", reg.Host)
+		return Credentials{}, credentials.NewErrCredentialsNotFound()
+	}
+	key := h.cacheKey(id, reg)
+	if c, ok := h.fresh(key); ok {
+		h.logger.Debug("cache hit", "registry", reg.Host, "expires_at", c.ExpiresAt)
+		return c, nil
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
+	defer cancel()
+	if h.store != nil {
+		unlock, err := h.store.LockKey(ctx, key)
+		switch {
+		case err == nil:
+			defer unlock()
+			// Another process may have fetched while we waited.
+			if c, ok := h.fresh(key); ok {
+				h.logger.Debug("cache filled by another process", "registry", reg.Host)
+				return c, nil
+			}
+		case ctx.Err() != nil:
+			return Credentials{}, h.fail(&FetchError{Registry: reg.Host, Kind: ErrTimeout, Err: err, Detail: err.Error(),
+				Message: fmt.Sprintf("timed out after %s waiting for another process that is fetching the same token; allow more time with AWS_ECR_TIMEOUT", h.cfg.Timeout)}, id)
+		default:
+			h.logger.Warn("token cache unavailable, continuing without it", "reason", err.Error())
+		}
+	}
+
+	if reg.Service == ServicePrivate && id.Source == SourceNone {
+		return Credentials{}, h.fail(noCredentialsError(reg, id), id)
+	}
+	start := h.now()
+	tok, err := h.fetcher.FetchToken(ctx, reg)
+	if err != nil {
+		fe := classify(err, reg, id, h.cfg.Timeout)
+		if reg.Service == ServicePublic && errors.Is(fe, ErrNoCredentials) {
+			return Credentials{}, credentials.NewErrCredentialsNotFound()
+		}
+		if c, ok := h.usable(key); ok {
+			h.logger.Warn("ECR failed; serving the cached token, which is still valid",
+				"registry", reg.Host, "expires_at", c.ExpiresAt.Format(time.RFC3339), "cause", h.redact(fe.Message))
+			return c, nil
+		}
+		return Credentials{}, h.fail(fe, id)
+	}
+	now := h.now()
+	h.logger.Debug("fetched token", "registry", reg.Host, "region", reg.Region, "identity", id.Description,
+		"expires_at", tok.ExpiresAt, "took", now.Sub(start))
+	c := Credentials{Username: tok.Username, Password: tok.Password, ExpiresAt: tok.ExpiresAt}
+	if !now.Before(tok.ExpiresAt) {
+		// ECR just issued it, so ECR still accepts it; the local clock is
+		// likely wrong. Serve it this once, never from the cache.
+		h.logger.Warn("ECR returned a token whose expiresAt is already past by this machine's clock; using it once without caching, check the system clock",
+			"registry", reg.Host, "expires_at", tok.ExpiresAt.Format(time.RFC3339), "now", now.Format(time.RFC3339))
+		c.RefreshAt = now
+		return c, nil
+	}
+	e := cache.Entry{
+		Service: string(reg.Service), Region: reg.Region, IdentityID: id.ID, Identity: id.Description,
+		Endpoint: tok.Endpoint, Username: tok.Username, Password: tok.Password,
+		RequestedAt: start, ExpiresAt: tok.ExpiresAt,
+	}
+	c.RefreshAt = e.RefreshAt(h.cfg.RefreshMargin)
+	if h.store != nil {
+		if err := h.store.Put(ctx, key, e, now); err != nil {
+			h.logger.Warn("could not save the token in the cache; the next pull will fetch again", "reason", err.Error())
+		}
+	}
+	return c, nil
+}
+
+// fresh returns the cached entry for key if it may be served.
+func (h *Helper) fresh(key string) (Credentials, bool) {
+	return h.lookup(key, func(e cache.Entry, now time.Time) bool { return e.Fresh(now, h.cfg.RefreshMargin) })
+}
+
+// usable returns the cached entry for key if it has not expired (fallback use).
+func (h *Helper) usable(key string) (Credentials, bool) {
+	return h.lookup(key, func(e cache.Entry, now time.Time) bool { return e.Usable(now) })
+}
+
+func (h *Helper) lookup(key string, ok func(cache.Entry, time.Time) bool) (Credentials, bool) {
+	if h.store == nil {
+		return Credentials{}, false
+	}
+	e, found := h.store.Get(key)
+	if !found || !ok(e, h.now()) {
+		return Credentials{}, false
+	}
+	return Credentials{Username: e.Username, Password: e.Password, ExpiresAt: e.ExpiresAt,
+		RefreshAt: e.RefreshAt(h.cfg.RefreshMargin), FromCache: true}, true
+}
+
+// cacheKey names the token that serves reg for id: one token per identity,
+// partition, region and endpoint variant serves every registry there
+// (tokens are scoped to the principal, not to one registry). An endpoint
+// override (AWS_ENDPOINT_URL_ECR, ...) gets its own entries.
+func (h *Helper) cacheKey(id Identity, reg Registry) string {
+	key := fmt.Sprintf("%s/%s/%s/%s", id.ID, reg.Service, reg.Partition, reg.Region)
+	if v := reg.Variant(); v != "" {
+		key += "/" + v
+	}
+	var ep []string
+	for _, k := range []string{"AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
+		if v := h.cfg.Env(k); v != "" {
+			ep = append(ep, k+"="+v)
+		}
+	}
+	if len(ep) > 0 {
+		sum := sha256.Sum256([]byte(strings.Join(ep, "\n")))
+		key += "/endpoint-" + hex.EncodeToString(sum[:6])
+	}
+	return key
+}
+
+// fail logs the detail of a failure on the logger and returns the error the
+// client shows. Both are redacted.
+func (h *Helper) fail(fe *FetchError, id Identity) error {
+	fe.Message = h.redact(fe.Message)
+	fe.Detail = h.redact(fe.Detail)
+	h.logger.Error(fe.Message, "registry", fe.Registry, "identity", id.Description, "detail", fe.Detail)
+	return fe
+}
+
+func (h *Helper) redact(s string) string {
+	return redact(s, []string{h.cfg.Env("AWS_SECRET_ACCESS_KEY"), h.cfg.Env("AWS_SESSION_TOKEN")})
+}
+
+// Add implements credentials.Helper. The helper mints its own tokens, so
+// `docker login` has nothing to store; it succeeds so that it does not break.
+func (h *Helper) Add(*credentials.Credentials) error {
+	h.note("store")
+	return nil
+}
+
+// Delete implements credentials.Helper; like Add it succeeds doing nothing.
+func (h *Helper) Delete(string) error {
+	h.note("erase")
+	return nil
+}
+
+func (h *Helper) note(verb string) {
+	if !h.cfg.IgnoreCredsStorage {
+		h.logger.Warn(verb + " ignored: this helper gets fresh ECR tokens itself and stores no passwords (set AWS_ECR_IGNORE_CREDS_STORAGE=true to silence this)")
+	}
+}
+
+// List implements credentials.Helper: the registries with a fresh cached
+// token for the current identity, as {"https://HOST": "AWS"}. No network.
+func (h *Helper) List() (map[string]string, error) {
+	out := map[string]string{}
+	if h.store == nil {
+		return out, nil
+	}
+	id, err := ResolveIdentity(h.cfg.Env)
+	if err != nil {
+		return nil, err
+	}
+	now := h.now()
+	for _, e := range h.store.Entries() {
+		if e.IdentityID == id.ID && e.Endpoint != "" && e.Fresh(now, h.cfg.RefreshMargin) {
+			out[e.Endpoint] = e.Username
+		}
+	}
+	return out, nil
+}

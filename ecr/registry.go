@@ -1,0 +1,195 @@
+// Package ecr recognises Amazon ECR registry hosts.
+package ecr
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Service says which ECR API issues tokens for a registry.
+type Service string
+
+const (
+	ServicePrivate Service = "ecr"        // private registries, API "ecr" in the host's region
+	ServicePublic  Service = "ecr-public" // ECR Public, API "ecr-public" always in us-east-1
+)
+
+// Registry is what a registry host says about where to get its token.
+type Registry struct {
+	Host      string  // normalised: lower case, no scheme, port, path or trailing dot
+	Service   Service // which API issues tokens
+	AccountID string  // 12 digits; empty for ECR Public
+	Region    string  // API region; "us-east-1" for ECR Public
+	Partition string  // aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, aws-iso-e, aws-iso-f, aws-eusc
+	FIPS      bool
+	DualStack bool
+}
+
+// ErrNotECR is returned (wrapped or bare, test with errors.Is) for anything
+// that is not an ECR registry host.
+var ErrNotECR = errors.New("not an Amazon ECR registry")
+
+// maxInputLen bounds the server URL accepted by ParseRegistry.
+const maxInputLen = 4096
+
+// privateHost matches ACCOUNT.ENDPOINT.REGION.SUFFIX. The region grammar
+// ends in digits and every suffix starts with a letter, so the split is
+// unambiguous.
+var privateHost = regexp.MustCompile(
+	`^([0-9]{12})\.(dkr\.ecr|dkr\.ecr-fips|dkr-ecr|dkr-ecr-fips)\.` +
+		`([a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2})\.([a-z0-9.-]+)$`)
+
+// dnsSuffixes maps each DNS suffix to whether it is a dual-stack suffix and
+// the partitions whose regions it serves.
+var dnsSuffixes = map[string]struct {
+	dualStack  bool
+	partitions []string
+}{
+	"amazonaws.com":               {false, []string{"aws", "aws-us-gov"}},
+	"amazonaws.com.cn":            {false, []string{"aws-cn"}},
+	"c2s.ic.gov":                  {false, []string{"aws-iso"}},
+	"sc2s.sgov.gov":               {false, []string{"aws-iso-b"}},
+	"cloud.adc-e.uk":              {false, []string{"aws-iso-e"}},
+	"csp.hci.ic.gov":              {false, []string{"aws-iso-f"}},
+	"amazonaws.eu":                {false, []string{"aws-eusc"}},
+	"on.aws":                      {true, []string{"aws", "aws-us-gov"}},
+	"on.amazonwebservices.com.cn": {true, []string{"aws-cn"}},
+}
+
+// regionPrefixes maps region-name prefixes to their partition; a region
+// with none of these prefixes is in the aws partition.
+var regionPrefixes = []struct{ prefix, partition string }{
+	{"cn-", "aws-cn"},
+	{"us-gov-", "aws-us-gov"},
+	{"us-iso-", "aws-iso"},
+	{"us-isob-", "aws-iso-b"},
+	{"eu-isoe-", "aws-iso-e"},
+	{"us-isof-", "aws-iso-f"},
+	{"eusc-", "aws-eusc"},
+}
+
+// publicHosts are the ECR Public registry hosts.
+var publicHosts = map[string]bool{
+	"public.ecr.aws":     true,
+	"ecr-public.aws.com": true,
+}
+
+// ParseRegistry accepts a server URL in any form Docker-protocol clients
+// send (bare host, host:port, with or without http(s) scheme and path) and
+// says whether it is ECR. Every error wraps ErrNotECR.
+func ParseRegistry(serverURL string) (Registry, error) {
+	host, err := hostOf(serverURL)
+	if err != nil {
+		return Registry{}, fmt.Errorf("%w: %s", ErrNotECR, err)
+	}
+	if publicHosts[host] {
+		return Registry{Host: host, Service: ServicePublic, Region: "us-east-1", Partition: "aws"}, nil
+	}
+	m := privateHost.FindStringSubmatch(host)
+	if m == nil {
+		return Registry{}, fmt.Errorf("%w: host %q", ErrNotECR, host)
+	}
+	account, endpoint, region, suffix := m[1], m[2], m[3], m[4]
+	s, ok := dnsSuffixes[suffix]
+	if !ok {
+		return Registry{}, fmt.Errorf("%w: host %q: unknown DNS suffix", ErrNotECR, host)
+	}
+	dualStack := strings.HasPrefix(endpoint, "dkr-ecr")
+	if dualStack != s.dualStack {
+		return Registry{}, fmt.Errorf("%w: host %q: endpoint %q not valid on %q", ErrNotECR, host, endpoint, suffix)
+	}
+	partition := regionPartition(region)
+	if !slices.Contains(s.partitions, partition) {
+		return Registry{}, fmt.Errorf("%w: host %q: region %q not in a partition served by %q", ErrNotECR, host, region, suffix)
+	}
+	return Registry{
+		Host:      host,
+		Service:   ServicePrivate,
+		AccountID: account,
+		Region:    region,
+		Partition: partition,
+		FIPS:      strings.HasSuffix(endpoint, "-fips"),
+		DualStack: dualStack,
+	}, nil
+}
+
+// Variant is "" for the standard endpoint, else "fips", "dualstack" or
+// "fips-dualstack"; it is part of cache keys.
+func (r Registry) Variant() string {
+	switch {
+	case r.FIPS && r.DualStack:
+		return "fips-dualstack"
+	case r.FIPS:
+		return "fips"
+	case r.DualStack:
+		return "dualstack"
+	}
+	return ""
+}
+
+// hostOf returns the normalised host of serverURL as net/url sees it,
+// rejecting anything that is not a plain DNS name with an optional port.
+// Errors describe the problem without echoing the input, which may hold
+// credentials.
+func hostOf(serverURL string) (string, error) {
+	if len(serverURL) > maxInputLen {
+		return "", errors.New("input too long")
+	}
+	s := strings.Trim(serverURL, " \t\r\n\v\f")
+	if s == "" {
+		return "", errors.New("empty input")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] <= ' ' || s[i] >= 0x7f {
+			return "", errors.New("input has whitespace, control or non-ASCII bytes")
+		}
+	}
+	s = strings.ToLower(s)
+	if !strings.HasPrefix(s, "https://") && !strings.HasPrefix(s, "http://") {
+		s = "https://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil {
+		return "", errors.New("unparseable URL")
+	}
+	if u.User != nil {
+		return "", errors.New("URL has userinfo")
+	}
+	if strings.HasPrefix(u.Host, "[") {
+		return "", errors.New("IP literal host")
+	}
+	if strings.HasSuffix(u.Host, ":") {
+		return "", errors.New("empty port")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", errors.New("bad port")
+		}
+	}
+	host := strings.TrimSuffix(u.Hostname(), ".")
+	if host == "" {
+		return "", errors.New("no host")
+	}
+	for i := 0; i < len(host); i++ {
+		c := host[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '.' || c == '-') {
+			return "", errors.New("host is not a DNS name")
+		}
+	}
+	return host, nil
+}
+
+// regionPartition returns the partition a region name belongs to.
+func regionPartition(region string) string {
+	for _, p := range regionPrefixes {
+		if strings.HasPrefix(region, p.prefix) {
+			return p.partition
+		}
+	}
+	return "aws"
+}
