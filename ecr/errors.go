@@ -75,6 +75,13 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 	if errors.As(err, &fe0) {
 		return fe0
 	}
+	var gu *gaveUpError
+	if errors.As(err, &gu) {
+		inner := classify(&stagedError{stageAPI, gu.last}, reg, id, timeout)
+		inner.Message += fmt.Sprintf("; gave up after retrying for %s (AWS_ECR_TIMEOUT)", timeout)
+		inner.Err, inner.Detail = err, err.Error()
+		return inner
+	}
 	st := stageAPI
 	var se *stagedError
 	if errors.As(err, &se) {
@@ -96,6 +103,9 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 	var netErr net.Error
 	var respErr *awshttp.ResponseError
 	switch {
+	case st == stageCredentials && id.Source == SourceIMDS && !errors.As(err, &apiErr):
+		fe.Kind = ErrNoCredentials
+		fe.Message = "no AWS credentials found: " + triedSources(id) + ", and EC2 instance metadata gave none; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or attach an instance role"
 	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout() && !errors.As(err, &apiErr)):
 		fe.Kind = ErrTimeout
 		what := "waiting for " + api
@@ -109,9 +119,6 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 	case errors.As(err, &ssoErr) || (st == stageCredentials && id.Source == SourceSSO && ssoExpiredText(err)):
 		fe.Kind = ErrSSOExpired
 		fe.Message = fmt.Sprintf("the AWS SSO session for profile %q has expired or was never started; run `aws sso login --profile %s`", id.Profile, id.Profile)
-	case st == stageCredentials && id.Source == SourceIMDS && !errors.As(err, &apiErr):
-		fe.Kind = ErrNoCredentials
-		fe.Message = "no AWS credentials found: " + triedSources(id) + ", and EC2 instance metadata gave none; set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, run `aws configure` or `aws sso login`, or attach an instance role"
 	case st == stageCredentials && !errors.As(err, &apiErr):
 		fe.Kind = ErrCredentials
 		fe.Message = fmt.Sprintf("could not load AWS credentials from %s: %s", id.Description, firstLine(err))

@@ -6,11 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 )
@@ -44,6 +46,8 @@ type publicAPI interface {
 // AWS_PROFILE, AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_ECR_PUBLIC,
 // AWS_ENDPOINT_URL, AWS_CA_BUNDLE, proxies, AWS_EC2_METADATA_DISABLED, ...
 type SDKFetcher struct {
+	env         Getenv
+	imdsBudget  time.Duration
 	appID       string
 	maxAttempts int
 	maxBackoff  time.Duration
@@ -52,6 +56,16 @@ type SDKFetcher struct {
 
 // FetcherOption configures an SDKFetcher.
 type FetcherOption func(*SDKFetcher)
+
+// WithEnv gives the fetcher the environment snapshot cmd/ took, to see
+// endpoint overrides (the SDK itself reads the process environment).
+func WithEnv(env Getenv) FetcherOption { return func(f *SDKFetcher) { f.env = env } }
+
+// WithIMDSBudget bounds how long resolving credentials from EC2 instance
+// metadata may take (default 2s). IMDS answers in milliseconds where it
+// exists; where it does not, the SDK's own retries would take 5s or more
+// before saying there are no credentials.
+func WithIMDSBudget(d time.Duration) FetcherOption { return func(f *SDKFetcher) { f.imdsBudget = d } }
 
 // WithAppID sets the SDK's application id (part of the User-Agent).
 func WithAppID(id string) FetcherOption { return func(f *SDKFetcher) { f.appID = id } }
@@ -70,7 +84,8 @@ func WithLoadOptions(opts ...func(*config.LoadOptions) error) FetcherOption {
 // NewSDKFetcher returns a fetcher that retries throttling, 5xx and connection
 // errors with jittered exponential backoff (8 attempts, pauses up to 5 s).
 func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
-	f := &SDKFetcher{appID: "ecr-login", maxAttempts: 8, maxBackoff: 5 * time.Second}
+	f := &SDKFetcher{appID: "ecr-login", maxAttempts: 8, maxBackoff: 5 * time.Second, imdsBudget: 2 * time.Second,
+		env: func(string) string { return "" }}
 	for _, o := range opts {
 		o(f)
 	}
@@ -80,35 +95,94 @@ func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
 // FetchToken loads the SDK config for reg's region and endpoint variant,
 // resolves credentials, and calls GetAuthorizationToken once (plus retries).
 func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry) (Token, error) {
+	last := &lastError{}
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(reg.Region),
 		config.WithAppID(f.appID),
 		config.WithRetryer(func() aws.Retryer {
-			return retry.NewStandard(func(o *retry.StandardOptions) {
+			return recordingRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = f.maxAttempts
 				o.MaxBackoff = f.maxBackoff
-			})
+			}), last}
 		}),
 	}
-	if reg.FIPS {
-		opts = append(opts, config.WithUseFIPSEndpoint(aws.FIPSEndpointStateEnabled))
-	}
-	if reg.DualStack {
-		opts = append(opts, config.WithUseDualStackEndpoint(aws.DualStackEndpointStateEnabled))
+	// An explicit endpoint (a proxy, a VPC endpoint name, a test fake) is used
+	// as given; the SDK refuses to combine it with FIPS or dual-stack.
+	if !f.customEndpoint(reg) {
+		if reg.FIPS {
+			opts = append(opts, config.WithUseFIPSEndpoint(aws.FIPSEndpointStateEnabled))
+		}
+		if reg.DualStack {
+			opts = append(opts, config.WithUseDualStackEndpoint(aws.DualStackEndpointStateEnabled))
+		}
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, append(opts, f.extra...)...)
 	if err != nil {
 		return Token{}, &stagedError{stageCredentials, err}
 	}
 	// Resolve credentials first, so a failure there is told apart from the API's.
-	if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+	credCtx := ctx
+	if aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)) && f.imdsBudget > 0 {
+		var cancel context.CancelFunc
+		credCtx, cancel = context.WithTimeout(ctx, f.imdsBudget)
+		defer cancel()
+	}
+	if _, err := cfg.Credentials.Retrieve(credCtx); err != nil {
+		if ctx.Err() == nil && credCtx.Err() != nil {
+			err = fmt.Errorf("EC2 instance metadata did not answer within %s: %w", f.imdsBudget, err)
+		}
 		return Token{}, &stagedError{stageCredentials, err}
 	}
+	var tok Token
 	if reg.Service == ServicePublic {
-		return fetchPublic(ctx, ecrpublic.NewFromConfig(cfg))
+		tok, err = fetchPublic(ctx, ecrpublic.NewFromConfig(cfg))
+	} else {
+		tok, err = fetchPrivate(ctx, ecr.NewFromConfig(cfg))
 	}
-	return fetchPrivate(ctx, ecr.NewFromConfig(cfg))
+	if err != nil && ctx.Err() != nil && last.get() != nil {
+		// The deadline cut the retries short: say what the attempts met.
+		err = &stagedError{stageAPI, &gaveUpError{last: last.get(), err: err}}
+	}
+	return tok, err
 }
+
+// customEndpoint reports whether an endpoint URL is configured for reg's service.
+func (f *SDKFetcher) customEndpoint(reg Registry) bool {
+	if strings.EqualFold(f.env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		return false
+	}
+	svc := "AWS_ENDPOINT_URL_ECR"
+	if reg.Service == ServicePublic {
+		svc = "AWS_ENDPOINT_URL_ECR_PUBLIC"
+	}
+	return f.env(svc) != "" || f.env("AWS_ENDPOINT_URL") != ""
+}
+
+// recordingRetryer remembers the last failed attempt, so that a fetch cut
+// short by its deadline can still say what went wrong (throttling, 5xx, ...).
+type recordingRetryer struct {
+	aws.RetryerV2
+	last *lastError
+}
+
+func (r recordingRetryer) IsErrorRetryable(err error) bool {
+	r.last.set(err)
+	return r.RetryerV2.IsErrorRetryable(err)
+}
+
+type lastError struct {
+	mu  sync.Mutex
+	err error
+}
+
+func (l *lastError) set(err error) { l.mu.Lock(); l.err = err; l.mu.Unlock() }
+func (l *lastError) get() error    { l.mu.Lock(); defer l.mu.Unlock(); return l.err }
+
+// gaveUpError is a deadline that ended retries, with the last attempt's error.
+type gaveUpError struct{ last, err error }
+
+func (e *gaveUpError) Error() string   { return e.err.Error() + "; last attempt: " + e.last.Error() }
+func (e *gaveUpError) Unwrap() []error { return []error{e.err, e.last} }
 
 func fetchPrivate(ctx context.Context, api privateAPI) (Token, error) {
 	out, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})

@@ -19,6 +19,9 @@ import (
 const (
 	DefaultTimeout       = 30 * time.Second
 	DefaultRefreshMargin = time.Hour
+
+	// staleFetchBudget bounds a refresh while a cached token is still valid.
+	staleFetchBudget = 10 * time.Second
 )
 
 // Config is what cmd/ reads from the environment once and hands down.
@@ -91,7 +94,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 		o(h)
 	}
 	if h.fetcher == nil {
-		h.fetcher = NewSDKFetcher()
+		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env))
 	}
 	if !cfg.CacheDisabled && cfg.CacheDir != "" {
 		h.store = cache.Open(cfg.CacheDir, cache.WithLogger(h.logger))
@@ -133,6 +136,7 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
+	budget := h.cfg.Timeout
 	if h.store != nil {
 		unlock, err := h.store.LockKey(ctx, key)
 		switch {
@@ -154,10 +158,19 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 	if reg.Service == ServicePrivate && id.Source == SourceNone {
 		return Credentials{}, h.fail(noCredentialsError(reg, id), id)
 	}
+	// With a still-valid token in hand, a failing ECR is not waited out for
+	// the whole deadline: after staleFetchBudget the cached token is served.
+	fetchCtx := ctx
+	if _, ok := h.usable(key); ok && budget > staleFetchBudget {
+		var cancelFetch context.CancelFunc
+		fetchCtx, cancelFetch = context.WithTimeout(ctx, staleFetchBudget)
+		defer cancelFetch()
+		budget = staleFetchBudget
+	}
 	start := h.now()
-	tok, err := h.fetcher.FetchToken(ctx, reg)
+	tok, err := h.fetcher.FetchToken(fetchCtx, reg)
 	if err != nil {
-		fe := classify(err, reg, id, h.cfg.Timeout)
+		fe := classify(err, reg, id, budget)
 		if reg.Service == ServicePublic && errors.Is(fe, ErrNoCredentials) {
 			return Credentials{}, credentials.NewErrCredentialsNotFound()
 		}

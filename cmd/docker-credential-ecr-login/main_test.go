@@ -1,0 +1,463 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ecr-login/ecr-login/ecr/ecrtest"
+)
+
+// These tests build the real binary and run it the way Docker does: a verb in
+// argv, the registry on stdin, the environment pointing the AWS SDK at an
+// in-process fake ECR that speaks the real wire protocol.
+
+var helperBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "ecr-login-bin-")
+	if err != nil {
+		panic(err)
+	}
+	helperBin = filepath.Join(dir, "docker-credential-ecr-login")
+	if runtime.GOOS == "windows" {
+		helperBin += ".exe"
+	}
+	out, err := exec.Command("go", "build", "-o", helperBin, ".").CombinedOutput()
+	if err != nil {
+		os.RemoveAll(dir)
+		panic("building the helper: " + err.Error() + "\n" + string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+const (
+	hostA = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
+	hostB = "210987654321.dkr.ecr.us-east-1.amazonaws.com"
+)
+
+// sentinel secrets: none may ever appear on stderr or in an error message.
+const (
+	secretKey    = "SENTINEL-secret-access-key-0000"
+	sessionToken = "SENTINEL-session-token-0000"
+)
+
+type run struct {
+	code           int
+	stdout, stderr string
+	took           time.Duration
+}
+
+// baseEnv is a hermetic environment: static keys, no shared config, no IMDS,
+// both ECR endpoints at the fake, a private cache directory.
+func baseEnv(t *testing.T, fakeURL string) map[string]string {
+	t.Helper()
+	home := t.TempDir()
+	return map[string]string{
+		"HOME":                        home,
+		"PATH":                        os.Getenv("PATH"),
+		"AWS_ACCESS_KEY_ID":           "AKIDTESTKEY00001",
+		"AWS_SECRET_ACCESS_KEY":       secretKey,
+		"AWS_EC2_METADATA_DISABLED":   "true",
+		"AWS_ENDPOINT_URL_ECR":        fakeURL,
+		"AWS_ENDPOINT_URL_ECR_PUBLIC": fakeURL,
+		"AWS_ENDPOINT_URL_STS":        fakeURL,
+		"AWS_ECR_CACHE_DIR":           filepath.Join(home, "cache"),
+		"AWS_CONFIG_FILE":             filepath.Join(home, "aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "aws-credentials"),
+	}
+}
+
+func runHelper(t *testing.T, env map[string]string, verb, stdin string) run {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, helperBin, verb)
+	for k, v := range env {
+		if v != "" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	cmd.Stdin = strings.NewReader(stdin)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	start := time.Now()
+	err := cmd.Run()
+	r := run{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
+	if ee, ok := err.(*exec.ExitError); ok {
+		r.code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatalf("running helper: %v", err)
+	}
+	for _, s := range []string{secretKey, sessionToken} {
+		if strings.Contains(r.stderr, s) || (strings.Contains(r.stdout, s)) {
+			t.Fatalf("secret %q leaked:\nstdout=%s\nstderr=%s", s, r.stdout, r.stderr)
+		}
+	}
+	return r
+}
+
+type answer struct{ ServerURL, Username, Secret string }
+
+func mustAnswer(t *testing.T, r run) answer {
+	t.Helper()
+	if r.code != 0 {
+		t.Fatalf("exit %d\nstdout=%s\nstderr=%s", r.code, r.stdout, r.stderr)
+	}
+	var a answer
+	dec := json.NewDecoder(strings.NewReader(r.stdout))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&a); err != nil {
+		t.Fatalf("stdout %q is not a protocol answer: %v", r.stdout, err)
+	}
+	return a
+}
+
+func TestGetFetchesOnceAndCachesAcrossProcesses(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+
+	a := mustAnswer(t, runHelper(t, env, "get", hostA+"\n"))
+	if a.Username != "AWS" || a.Secret != fake.Password() || a.ServerURL != hostA {
+		t.Fatalf("answer = %+v", a)
+	}
+	calls := fake.Calls()
+	if len(calls) != 1 || calls[0].Service != "ecr" || calls[0].Region != "us-east-1" || calls[0].AccessKeyID != "AKIDTESTKEY00001" {
+		t.Fatalf("calls = %+v", calls)
+	}
+	// Other spellings and another account in the same region: cache hits.
+	for _, in := range []string{"https://" + hostA, hostA + "/v2/", "HTTPS://" + strings.ToUpper(hostA) + ":443/v2/", hostB} {
+		b := mustAnswer(t, runHelper(t, env, "get", in))
+		if b.Secret != a.Secret || b.ServerURL != in {
+			t.Fatalf("get %q = %+v", in, b)
+		}
+	}
+	if n := fake.CallCount(); n != 1 {
+		t.Fatalf("API calls = %d, want 1", n)
+	}
+	// The cache file is private.
+	fi, err := os.Stat(filepath.Join(env["AWS_ECR_CACHE_DIR"], "ecr-login-cache.json"))
+	if err != nil || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("cache file: %v, mode %v", err, fi.Mode())
+	}
+}
+
+func TestRegionAndServiceComeFromTheHost(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	for _, tc := range []struct{ host, service, region string }{
+		{"123456789012.dkr.ecr.eu-west-1.amazonaws.com", "ecr", "eu-west-1"},
+		{"123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com", "ecr", "us-gov-west-1"},
+		{"123456789012.dkr-ecr.ap-southeast-2.on.aws", "ecr", "ap-southeast-2"},
+		{"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "ecr", "cn-north-1"},
+		{"public.ecr.aws", "ecr-public", "us-east-1"},
+	} {
+		fake.Reset()
+		mustAnswer(t, runHelper(t, env, "get", tc.host))
+		calls := fake.Calls()
+		if len(calls) != 1 || calls[0].Service != tc.service || calls[0].Region != tc.region {
+			t.Errorf("%s: calls = %+v, want one %s call in %s", tc.host, calls, tc.service, tc.region)
+		}
+	}
+}
+
+func TestNotFound(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	for _, in := range []string{"docker.io", "https://index.docker.io/v1/", hostA + ".evil.example", "https://" + hostA + "@evil.example/", "ghcr.io"} {
+		r := runHelper(t, env, "get", in)
+		if r.code != 1 || strings.TrimSpace(r.stdout) != "credentials not found in native keychain" {
+			t.Errorf("get %q: exit %d stdout %q", in, r.code, r.stdout)
+		}
+	}
+	// ECR Public with no credentials at all: anonymous, so not-found.
+	delete(env, "AWS_ACCESS_KEY_ID")
+	delete(env, "AWS_SECRET_ACCESS_KEY")
+	r := runHelper(t, env, "get", "public.ecr.aws")
+	if r.code != 1 || strings.TrimSpace(r.stdout) != "credentials not found in native keychain" {
+		t.Errorf("public without credentials: exit %d stdout %q", r.code, r.stdout)
+	}
+	if fake.CallCount() != 0 {
+		t.Fatalf("API calls = %d, want 0", fake.CallCount())
+	}
+}
+
+func TestNoCredentialsIsAClearErrorQuickly(t *testing.T) {
+	// IMDS enabled but pointing at a loopback port that accepts and never answers.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	for _, imds := range []string{"disabled", "silent"} {
+		env := baseEnv(t, fake.URL())
+		delete(env, "AWS_ACCESS_KEY_ID")
+		delete(env, "AWS_SECRET_ACCESS_KEY")
+		if imds == "silent" {
+			delete(env, "AWS_EC2_METADATA_DISABLED")
+			env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://" + ln.Addr().String()
+		}
+		r := runHelper(t, env, "get", hostA)
+		if r.code != 1 || !strings.Contains(r.stdout, "no AWS credentials found") || !strings.Contains(r.stderr, "no AWS credentials found") {
+			t.Fatalf("IMDS %s: exit %d\nstdout=%s\nstderr=%s", imds, r.code, r.stdout, r.stderr)
+		}
+		if r.took > 3*time.Second {
+			t.Fatalf("IMDS %s: took %s, want under 3s", imds, r.took)
+		}
+	}
+	if fake.CallCount() != 0 {
+		t.Fatalf("API calls = %d", fake.CallCount())
+	}
+}
+
+func TestFailuresNameCauseAndRemedy(t *testing.T) {
+	for _, tc := range []struct {
+		fault ecrtest.Fault
+		want  []string
+	}{
+		{ecrtest.Fault{Kind: ecrtest.FaultAccessDenied}, []string{"denied", "ecr:GetAuthorizationToken"}},
+		{ecrtest.Fault{Kind: ecrtest.FaultThrottling}, []string{"throttled", "AWS_ECR_TIMEOUT"}},
+		{ecrtest.Fault{Kind: ecrtest.FaultServerError}, []string{"HTTP 500", "AWS side"}},
+		{ecrtest.Fault{Kind: ecrtest.FaultExpiredToken}, []string{"expired", "refresh"}},
+		{ecrtest.Fault{Kind: ecrtest.FaultUnrecognizedClient}, []string{"rejected the credentials", "UnrecognizedClientException"}},
+		{ecrtest.Fault{Kind: ecrtest.FaultMalformedJSON}, []string{"not a valid token"}},
+		{ecrtest.Fault{Kind: ecrtest.FaultEmptyAuthData}, []string{"not a valid token", "empty"}},
+		{ecrtest.Fault{Kind: ecrtest.FaultTokenNotBase64}, []string{"not a valid token", "base64"}},
+		{ecrtest.Fault{Kind: ecrtest.FaultTokenNoColon}, []string{"not a valid token", "user:password"}},
+		{ecrtest.Fault{Kind: ecrtest.FaultStall}, []string{"timed out after 2s", "AWS_ECR_TIMEOUT"}},
+	} {
+		t.Run(tc.fault.Kind.String(), func(t *testing.T) {
+			fake := ecrtest.NewServer(ecrtest.WithFault(tc.fault))
+			defer fake.Close()
+			env := baseEnv(t, fake.URL())
+			env["AWS_ECR_TIMEOUT"] = "2s"
+			env["AWS_SESSION_TOKEN"] = sessionToken
+			r := runHelper(t, env, "get", hostA)
+			if r.code != 1 {
+				t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
+			}
+			if strings.Contains(r.stdout, "credentials not found") {
+				t.Fatalf("a real failure reported as not-found: %q", r.stdout)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stdout, w) || !strings.Contains(r.stderr, w) {
+					t.Errorf("want %q in both\nstdout=%s\nstderr=%s", w, r.stdout, r.stderr)
+				}
+			}
+			if strings.Contains(r.stdout, fake.Password()) || strings.Contains(r.stderr, fake.Password()) {
+				t.Fatal("the ECR password leaked into an error")
+			}
+			if r.took > 10*time.Second {
+				t.Fatalf("took %s", r.took)
+			}
+		})
+	}
+}
+
+func TestSSOSessionExpiredSaysHowToLogIn(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	delete(env, "AWS_ACCESS_KEY_ID")
+	delete(env, "AWS_SECRET_ACCESS_KEY")
+	cfg := `[profile dev]
+sso_session = corp
+sso_account_id = 123456789012
+sso_role_name = Dev
+region = us-east-1
+
+[sso-session corp]
+sso_start_url = https://corp.awsapps.com/start
+sso_region = us-east-1
+`
+	if err := os.WriteFile(env["AWS_CONFIG_FILE"], []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env["AWS_PROFILE"] = "dev"
+	env["AWS_ENDPOINT_URL_SSO"] = fake.URL()
+	env["AWS_ENDPOINT_URL_SSO_OIDC"] = fake.URL()
+	r := runHelper(t, env, "get", hostA)
+	if r.code != 1 || !strings.Contains(r.stdout, "aws sso login --profile dev") {
+		t.Fatalf("exit %d\nstdout=%s\nstderr=%s", r.code, r.stdout, r.stderr)
+	}
+}
+
+func TestServesCachedTokenWhenECRFails(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	env["AWS_ECR_TIMEOUT"] = "2s"
+	a := mustAnswer(t, runHelper(t, env, "get", hostA))
+	// Age the entry: issued 11h30m ago, expiring in 30m, so it is past the
+	// refresh point but still valid.
+	ageCache(t, env["AWS_ECR_CACHE_DIR"], -(11*time.Hour + 30*time.Minute), 30*time.Minute)
+	fake.SetFault(ecrtest.Fault{Kind: ecrtest.FaultServerError})
+	r := runHelper(t, env, "get", hostA)
+	b := mustAnswer(t, r)
+	if b.Secret != a.Secret || !strings.Contains(r.stderr, "serving the cached token") || !strings.Contains(r.stderr, "HTTP 500") {
+		t.Fatalf("answer %+v, stderr %s", b, r.stderr)
+	}
+	if fake.CallCount() < 2 {
+		t.Fatalf("API calls = %d: the stale entry was served without asking ECR", fake.CallCount())
+	}
+	// Once expired it is never served.
+	ageCache(t, env["AWS_ECR_CACHE_DIR"], -12*time.Hour, -time.Second)
+	if r := runHelper(t, env, "get", hostA); r.code != 1 || strings.Contains(r.stdout, a.Secret) {
+		t.Fatalf("expired token served: exit %d stdout %q", r.code, r.stdout)
+	}
+}
+
+func TestListVersionStoreErase(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	if r := runHelper(t, env, "list", ""); r.code != 0 || strings.TrimSpace(r.stdout) != "{}" {
+		t.Fatalf("list on empty cache: %d %q", r.code, r.stdout)
+	}
+	mustAnswer(t, runHelper(t, env, "get", hostA))
+	r := runHelper(t, env, "list", "")
+	var m map[string]string
+	if err := json.Unmarshal([]byte(r.stdout), &m); err != nil || len(m) != 1 || m["https://"+hostA] != "AWS" {
+		t.Fatalf("list = %q (%v)", r.stdout, err)
+	}
+	for _, v := range []string{"version", "-v", "--version"} {
+		r := runHelper(t, env, v, "")
+		if r.code != 0 || !strings.HasPrefix(r.stdout, "docker-credential-ecr-login ") || !strings.Contains(r.stdout, "commit") {
+			t.Fatalf("%s: %d %q", v, r.code, r.stdout)
+		}
+	}
+	store := `{"ServerURL":"` + hostA + `","Username":"AWS","Secret":"x"}`
+	for _, tc := range []struct{ verb, in string }{{"store", store}, {"erase", hostA}} {
+		r := runHelper(t, env, tc.verb, tc.in)
+		if r.code != 0 || r.stdout != "" || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 || !strings.Contains(r.stderr, "ignored") {
+			t.Fatalf("%s: exit %d stdout %q stderr %q", tc.verb, r.code, r.stdout, r.stderr)
+		}
+		env["AWS_ECR_IGNORE_CREDS_STORAGE"] = "true"
+		if r := runHelper(t, env, tc.verb, tc.in); r.code != 0 || r.stdout != "" || r.stderr != "" {
+			t.Fatalf("%s quiet: exit %d stdout %q stderr %q", tc.verb, r.code, r.stdout, r.stderr)
+		}
+		delete(env, "AWS_ECR_IGNORE_CREDS_STORAGE")
+	}
+}
+
+func TestBadInputAndSettings(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	for _, tc := range []struct {
+		name, verb, in string
+		env            map[string]string
+		want           string
+	}{
+		{"empty stdin", "get", "", nil, "server URL"},
+		{"huge stdin", "get", strings.Repeat("a", 2<<20), nil, "larger than 1 MiB"},
+		{"long host", "get", strings.Repeat("a", 5000), nil, "expected a registry host"},
+		{"binary", "get", "\x00\xff\xfe", nil, "credentials not found"},
+		{"bad json store", "store", "{", nil, ""},
+		{"unknown verb", "frobnicate", "", nil, "unknown action"},
+		{"bad timeout", "get", hostA, map[string]string{"AWS_ECR_TIMEOUT": "soon"}, "AWS_ECR_TIMEOUT"},
+		{"bad margin", "get", hostA, map[string]string{"AWS_ECR_REFRESH_MARGIN": "-1h"}, "AWS_ECR_REFRESH_MARGIN"},
+		{"bad log level", "get", hostA, map[string]string{"AWS_ECR_LOG_LEVEL": "loud"}, "AWS_ECR_LOG_LEVEL"},
+		{"unknown profile", "get", hostA, map[string]string{"AWS_PROFILE": "nope"}, `profile "nope"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := map[string]string{}
+			for k, v := range env {
+				e[k] = v
+			}
+			for k, v := range tc.env {
+				e[k] = v
+			}
+			r := runHelper(t, e, tc.verb, tc.in)
+			if r.code != 1 || !strings.Contains(r.stdout, tc.want) {
+				t.Fatalf("exit %d stdout %q stderr %q; want exit 1 and %q", r.code, r.stdout, r.stderr, tc.want)
+			}
+			if strings.Contains(r.stderr, "panic") || strings.Contains(r.stdout, "goroutine") {
+				t.Fatalf("panicked: %s", r.stderr)
+			}
+		})
+	}
+	if fake.CallCount() != 0 {
+		t.Fatalf("API calls = %d, want 0", fake.CallCount())
+	}
+}
+
+func TestLogFileIsPrivateAndOptIn(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	mustAnswer(t, runHelper(t, env, "get", hostA))
+	if entries, _ := filepath.Glob(filepath.Join(env["HOME"], "*.log")); len(entries) != 0 {
+		t.Fatalf("log files written by default: %v", entries)
+	}
+	logFile := filepath.Join(t.TempDir(), "helper.log")
+	env["AWS_ECR_LOG_FILE"] = logFile
+	env["AWS_ECR_LOG_LEVEL"] = "debug"
+	env["AWS_ECR_DISABLE_CACHE"] = "1"
+	r := runHelper(t, env, "get", hostA)
+	mustAnswer(t, r)
+	data, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, _ := os.Stat(logFile)
+	if fi.Mode().Perm() != 0o600 || !strings.Contains(string(data), "fetched token") {
+		t.Fatalf("log file mode %v:\n%s", fi.Mode(), data)
+	}
+	if strings.Contains(string(data), fake.Password()) || strings.Contains(r.stderr, fake.Password()) {
+		t.Fatal("the token reached a log")
+	}
+	if fake.CallCount() != 2 {
+		t.Fatalf("API calls = %d, want 2 (cache disabled)", fake.CallCount())
+	}
+}
+
+// ageCache rewrites every entry of the cache file to have been requested at
+// now+requested and to expire at now+expires.
+func ageCache(t *testing.T, dir string, requested, expires time.Duration) {
+	t.Helper()
+	path := filepath.Join(dir, "ecr-login-cache.json")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f map[string]any
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for _, e := range f["entries"].(map[string]any) {
+		e.(map[string]any)["requested_at"] = now.Add(requested)
+		e.(map[string]any)["expires_at"] = now.Add(expires)
+	}
+	if data, err = json.Marshal(f); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
