@@ -261,7 +261,7 @@ func (h *Helper) fail(fe *FetchError, id Identity) error {
 }
 
 func (h *Helper) redact(s string) string {
-	return redact(s, []string{h.cfg.Env("AWS_SECRET_ACCESS_KEY"), h.cfg.Env("AWS_SESSION_TOKEN")})
+	return redact(s, []string{h.cfg.Env("AWS_SECRET_ACCESS_KEY"), h.cfg.Env("AWS_SECRET_KEY"), h.cfg.Env("AWS_SESSION_TOKEN"), h.cfg.Env("AWS_SECURITY_TOKEN")})
 }
 
 // Add implements credentials.Helper. The helper mints its own tokens, so

@@ -1,11 +1,10 @@
 package ecr
 
 import (
-	"bufio"
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -25,10 +24,10 @@ import (
 //
 //   - The environment variables the chain reads: AWS_PROFILE (and
 //     AWS_DEFAULT_PROFILE), the config and credentials file paths,
-//     AWS_ACCESS_KEY_ID (hashed; it is per principal for long-term keys and per
-//     session for temporary ones), AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE,
-//     AWS_ROLE_SESSION_NAME, the container credential URIs, and the IMDS
-//     settings.
+//     AWS_ACCESS_KEY_ID or its alias AWS_ACCESS_KEY (hashed; it is per
+//     principal for long-term keys and per session for temporary ones),
+//     AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_SESSION_NAME, the
+//     container credential URIs, and the IMDS settings.
 //   - For the selected profile and every profile reached through
 //     source_profile (and its sso-session section): every setting except
 //     secrets (secret key, session token) and settings that cannot change the
@@ -64,6 +63,7 @@ const (
 	SourceAssumeRole  Source = "assume role"
 	SourceSSO         Source = "sso"
 	SourceProcess     Source = "credential_process"
+	SourceLogin       Source = "login session"
 	SourceWebIdentity Source = "web identity"
 	SourceContainer   Source = "container credentials"
 	SourceIMDS        Source = "ec2 instance metadata"
@@ -103,35 +103,46 @@ func ResolveIdentity(env Getenv) (Identity, error) {
 	} {
 		add(k, env(k))
 	}
-	add("AWS_ACCESS_KEY_ID#", hashString(env("AWS_ACCESS_KEY_ID")))
+	// The SDK reads AWS_ACCESS_KEY and AWS_SECRET_KEY when the usual names are unset.
+	accessKey := firstEnv(env, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
+	secretKey := firstEnv(env, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
+	add("AWS_ACCESS_KEY_ID#", hashString(accessKey))
 
-	id := Identity{}
-	profileSet := env("AWS_PROFILE") != ""
-	profile := env("AWS_PROFILE")
+	// The profile: AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default". Only
+	// a profile named by AWS_PROFILE must exist (the SDK then fails to load
+	// its config); the others count as empty when missing. A broken
+	// source_profile chain is an error in every case, as in the SDK.
+	profile, strict := env("AWS_PROFILE"), true
+	if profile == "" {
+		profile, strict = env("AWS_DEFAULT_PROFILE"), false
+	}
 	if profile == "" {
 		profile = "default"
 	}
-	chain, chainErr := files.profileChain(profile, &lines)
-	envKeys := env("AWS_ACCESS_KEY_ID") != "" && env("AWS_SECRET_ACCESS_KEY") != ""
+	chain, err := files.profileChain(profile, strict, &lines)
+	if err != nil {
+		return Identity{}, err
+	}
 
-	// The SDK's precedence: an explicitly chosen profile, then environment
-	// keys, then web identity from the environment, then the default profile,
-	// whose last resorts are container credentials and IMDS.
+	// The SDK's precedence (config.resolveCredentialChain): environment keys,
+	// then web identity from the environment, then the profile, whose last
+	// resorts are container credentials and IMDS. AWS_PROFILE only chooses
+	// the profile: it does not outrank environment keys (only a profile set
+	// in code with config.WithSharedConfigProfile does, and the fetcher sets
+	// none).
+	id := Identity{}
 	switch {
-	case profileSet && chainErr != nil:
-		return Identity{}, chainErr
-	case !profileSet && envKeys:
+	case accessKey != "" && secretKey != "":
 		id.Source = SourceEnv
-		id.Description = "environment variables AWS_ACCESS_KEY_ID (…" + last4(env("AWS_ACCESS_KEY_ID")) + ")"
-	case !profileSet && env("AWS_WEB_IDENTITY_TOKEN_FILE") != "":
+		id.Description = "environment variables AWS_ACCESS_KEY_ID (…" + last4(accessKey) + ")"
+	case env("AWS_WEB_IDENTITY_TOKEN_FILE") != "":
 		id.Source = SourceWebIdentity
 		id.Description = "web identity token " + env("AWS_WEB_IDENTITY_TOKEN_FILE") + " for role " + env("AWS_ROLE_ARN")
+	case len(chain) == 0:
+		id.Source, id.Description = fallbackSource(env, "no profile configured")
 	default:
 		id.Profile = profile
 		id.Source, id.Description = describeChain(chain, env)
-		if !profileSet && len(chain) == 0 {
-			id.Profile = ""
-		}
 	}
 	sort.Strings(lines)
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
@@ -140,33 +151,61 @@ func ResolveIdentity(env Getenv) (Identity, error) {
 }
 
 // describeChain names the source of the profile chain (first element is the
-// selected profile, each next one its source_profile).
+// selected profile, each next one its source_profile), following the SDK's
+// config.resolveCredsFromProfile: source_profile, static keys,
+// credential_source, web identity, SSO, login session, credential_process,
+// then container credentials and IMDS; role_arn, when set, is assumed with
+// what that yields (web identity assumes its role itself).
 func describeChain(chain []section, env Getenv) (Source, string) {
 	if len(chain) == 0 {
 		return fallbackSource(env, "no profile configured")
 	}
 	p := chain[0]
 	name := fmt.Sprintf("profile %q", p.name)
-	if p.get("role_arn") != "" {
-		via := ""
-		switch {
-		case p.get("source_profile") != "" && len(chain) > 1:
-			_, d := describeChain(chain[1:], env)
-			via = " with " + d
-		case p.get("credential_source") != "":
-			via = " with " + p.get("credential_source")
-		case p.get("web_identity_token_file") != "":
-			return SourceWebIdentity, name + ": web identity for role " + p.get("role_arn")
-		}
-		return SourceAssumeRole, name + ": assume role " + p.get("role_arn") + via
+	var src Source
+	var what string
+	switch sp := p.get("source_profile"); {
+	case sp != "" && len(chain) > 1:
+		src, what = describeChain(chain[1:], env)
+	case sp != "" && p.hasStaticKeys():
+		// Its own keys: a source profile with keys ends the chain (also
+		// when it names itself).
+		src, what = SourceStatic, "its static keys (…"+last4(p.get("aws_access_key_id"))+")"
+	case sp != "":
+		// The chain came back to a profile already met; the SDK uses that
+		// profile's own credentials.
+		src, what = SourceStatic, fmt.Sprintf("the credentials of profile %q", sp)
+	default:
+		src, what = profileCredentials(p, name, env)
 	}
+	role := p.get("role_arn")
 	switch {
-	case p.get("aws_access_key_id") != "":
-		return SourceStatic, name + ": static keys (…" + last4(p.get("aws_access_key_id")) + ")"
-	case p.get("sso_session") != "" || p.get("sso_start_url") != "":
-		return SourceSSO, fmt.Sprintf("%s: SSO account %s role %s", name, p.get("sso_account_id"), p.get("sso_role_name"))
+	case role != "" && src == SourceWebIdentity && p.get("source_profile") == "":
+		return SourceWebIdentity, name + ": web identity for role " + role
+	case role != "":
+		return SourceAssumeRole, name + ": assume role " + role + " with " + what
+	case src == SourceContainer || src == SourceIMDS || src == SourceNone:
+		return src, what
+	}
+	return src, name + ": " + what
+}
+
+// profileCredentials names the credentials a profile holds itself, or the
+// fallback when it holds none.
+func profileCredentials(p section, name string, env Getenv) (Source, string) {
+	switch {
+	case p.hasStaticKeys():
+		return SourceStatic, "static keys (…" + last4(p.get("aws_access_key_id")) + ")"
+	case p.get("credential_source") != "":
+		return SourceAssumeRole, "credential_source " + p.get("credential_source")
+	case p.get("web_identity_token_file") != "":
+		return SourceWebIdentity, "web identity token " + p.get("web_identity_token_file")
+	case p.hasSSO():
+		return SourceSSO, fmt.Sprintf("SSO account %s role %s", p.get("sso_account_id"), p.get("sso_role_name"))
+	case p.get("login_session") != "":
+		return SourceLogin, "login session " + p.get("login_session")
 	case p.get("credential_process") != "":
-		return SourceProcess, name + ": credential_process"
+		return SourceProcess, "credential_process"
 	}
 	return fallbackSource(env, name+" has no credentials")
 }
@@ -189,10 +228,22 @@ type section struct {
 
 func (s section) get(k string) string { return s.values[k] }
 
+// hasStaticKeys is the SDK's test: a key id without its secret is ignored.
+func (s section) hasStaticKeys() bool {
+	return s.get("aws_access_key_id") != "" && s.get("aws_secret_access_key") != ""
+}
+
+// hasSSO is the SDK's test for an SSO profile, with or without sso-session.
+func (s section) hasSSO() bool {
+	return s.get("sso_session") != "" || s.get("sso_start_url") != "" || s.get("sso_account_id") != "" ||
+		s.get("sso_role_name") != "" || s.get("sso_region") != ""
+}
+
 // sharedFiles holds the parsed config and credentials files.
 type sharedFiles struct {
 	config, credentials map[string]section // by header as written: "profile x", "default", "sso-session y"
 	configPath          string
+	credentialsPath     string
 }
 
 func loadSharedFiles(env Getenv) (sharedFiles, error) {
@@ -210,7 +261,7 @@ func loadSharedFiles(env Getenv) (sharedFiles, error) {
 	}
 	var f sharedFiles
 	var err error
-	f.configPath = cfgPath
+	f.configPath, f.credentialsPath = cfgPath, credPath
 	if f.config, err = parseINIFile(cfgPath); err != nil {
 		return f, err
 	}
@@ -249,21 +300,32 @@ func (f sharedFiles) profile(name string) (section, bool) {
 }
 
 // profileChain follows source_profile from name, adding each profile's
-// identity-relevant settings to lines. It returns an error when the named
-// profile does not exist or the chain loops.
-func (f sharedFiles) profileChain(name string, lines *[]string) ([]section, error) {
+// identity-relevant settings to lines. A missing first profile is an error
+// only when strict (named by AWS_PROFILE); a missing source_profile, or a
+// chain that comes back to a profile without credentials of its own, always
+// is. As in the SDK (SharedConfig.setFromIniSections), a source profile with
+// static keys ends the chain, and a profile met again is used for its own
+// keys or SSO settings only.
+func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]section, error) {
 	var chain []section
 	seen := map[string]bool{}
-	for depth := 0; name != ""; depth++ {
+	for depth := 0; ; depth++ {
 		p, ok := f.profile(name)
-		if !ok {
-			if depth == 0 && name == "default" {
-				return nil, nil
-			}
-			return chain, fmt.Errorf("AWS profile %q is not defined in %s or the shared credentials file", name, f.configPath)
-		}
-		if seen[name] || depth > 10 {
-			return chain, fmt.Errorf("AWS profile %q: source_profile chain loops", name)
+		switch {
+		case !ok && depth == 0 && !strict:
+			return nil, nil
+		case !ok && depth == 0:
+			return nil, fmt.Errorf("AWS profile %q is not defined in %s or %s", name, f.configPath, f.credentialsPath)
+		case !ok:
+			return chain, fmt.Errorf("AWS profile %q: source_profile %q is not defined in %s or %s",
+				chain[len(chain)-1].name, name, f.configPath, f.credentialsPath)
+		case seen[name] && (p.hasStaticKeys() || p.hasSSO()):
+			return chain, nil
+		case seen[name]:
+			return chain, fmt.Errorf("AWS profile %q: source_profile chain loops back to %q, which has no credentials of its own",
+				chain[0].name, name)
+		case depth > 32:
+			return chain, fmt.Errorf("AWS profile %q: source_profile chain is too long", chain[0].name)
 		}
 		seen[name] = true
 		chain = append(chain, p)
@@ -289,66 +351,141 @@ func (f sharedFiles) profileChain(name string, lines *[]string) ([]section, erro
 				}
 			}
 		}
-		next := p.get("source_profile")
-		if next == name && p.get("role_arn") != "" {
-			// A profile may name itself as source for its own static keys.
-			break
+		if depth > 0 && p.hasStaticKeys() {
+			return chain, nil
 		}
-		name = next
+		if name = p.get("source_profile"); name == "" {
+			return chain, nil
+		}
 	}
-	return chain, nil
 }
 
-// parseINIFile reads an AWS shared config file; a missing file is empty.
+// parseINIFile reads an AWS shared config file. Like the SDK, it counts a
+// file it cannot open (missing, no permission) as empty, and fails on one it
+// opens but cannot read (a directory).
 func parseINIFile(path string) (map[string]section, error) {
-	out := map[string]section{}
 	if path == "" {
-		return out, nil
+		return map[string]section{}, nil
 	}
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return out, nil
-		}
+		return map[string]section{}, nil
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
 		return nil, fmt.Errorf("reading AWS shared config %s: %w", path, err)
 	}
-	var cur *section
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		raw := sc.Text()
-		line := strings.TrimSpace(raw)
-		if line == "" || line[0] == '#' || line[0] == ';' {
+	return parseINI(string(data)), nil
+}
+
+// parseINI follows the SDK's parser (config/internal/ini): "#" and ";"
+// comment lines and inline comments after a blank, "=" or ":" between key and
+// value, keys lower-cased, values unquoted. An indented "k = v" line is a
+// nested sub-property (ignored: those never name a principal) only under a
+// key with an empty value ("s3 =\n  max_concurrent_requests = 10");
+// anywhere else it is an ordinary property, and an indented line without a
+// separator continues the previous value.
+func parseINI(data string) map[string]section {
+	out := map[string]section{}
+	var cur map[string]string // values of the current section; nil before the first
+	key := ""                 // the last property set in cur
+	for len(data) > 0 {
+		var line string
+		if i := strings.IndexByte(data, '\n'); i >= 0 {
+			line, data = data[:i], data[i+1:]
+		} else {
+			line, data = data, ""
+		}
+		line = strings.TrimSuffix(line, "\r")
+		trimmed := strings.TrimLeft(line, " \t")
+		if strings.TrimSpace(trimmed) == "" || trimmed[0] == '#' || trimmed[0] == ';' {
 			continue
 		}
-		if line[0] == '[' {
-			end := strings.IndexByte(line, ']')
-			if end < 0 {
-				cur = nil
-				continue
-			}
-			name := strings.Join(strings.Fields(line[1:end]), " ")
+		if name, ok := sectionHeader(line); ok {
 			s, ok := out[name]
 			if !ok {
 				s = section{name: name, values: map[string]string{}}
 				out[name] = s
 			}
-			cur = &s
+			cur, key = s.values, ""
 			continue
 		}
-		if cur == nil || raw[0] == ' ' || raw[0] == '\t' {
-			continue // nested sub-section values (e.g. s3 =\n  x = y) never name a principal
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
+		if cur == nil {
 			continue
 		}
-		cur.values[strings.ToLower(strings.TrimSpace(k))] = strings.TrimSpace(v)
+		indented := len(trimmed) < len(line)
+		if !indented {
+			if k, v, ok := splitProperty(trimPropertyComment(line)); ok {
+				cur[k], key = unquote(v), k
+			}
+			continue
+		}
+		k, v, ok := splitProperty(trimmed)
+		switch {
+		case ok && key != "" && cur[key] == "":
+			// nested under key
+		case ok:
+			cur[k], key = strings.TrimSpace(trimPropertyComment(unquote(v))), k
+		case key != "" && cur[key] != "":
+			cur[key] += "\n" + trimmed
+		}
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("reading AWS shared config %s: %w", path, err)
+	return out
+}
+
+// sectionHeader parses "[type name]" (comments allowed after it) to
+// "type name", with the blanks between type and name folded to one.
+func sectionHeader(line string) (string, bool) {
+	if i := strings.IndexAny(line, "#;"); i >= 0 {
+		line = line[:i]
 	}
-	return out, nil
+	line = strings.TrimSpace(line)
+	if len(line) < 2 || line[0] != '[' || line[len(line)-1] != ']' {
+		return "", false
+	}
+	line = strings.TrimSpace(line[1 : len(line)-1])
+	if i := strings.IndexAny(line, " \t"); i >= 0 {
+		return line[:i] + " " + strings.TrimLeft(line[i:], " \t"), true
+	}
+	return line, true
+}
+
+func trimPropertyComment(s string) string {
+	for _, c := range []string{" #", " ;", "\t#", "\t;"} {
+		if i := strings.Index(s, c); i >= 0 {
+			s = s[:i]
+		}
+	}
+	return s
+}
+
+// splitProperty splits at the first "=", or at a ":" before it, and lower-cases the key.
+func splitProperty(s string) (string, string, bool) {
+	i := strings.IndexByte(s, '=')
+	if c := strings.IndexByte(s, ':'); c >= 0 && (i < 0 || c < i) {
+		i = c
+	}
+	if i < 0 {
+		return "", "", false
+	}
+	return strings.ToLower(strings.TrimSpace(s[:i])), strings.TrimSpace(s[i+1:]), true
+}
+
+func unquote(s string) string {
+	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
+		return s[1 : len(s)-1]
+	}
+	return s
+}
+
+func firstEnv(env Getenv, names ...string) string {
+	for _, n := range names {
+		if v := env(n); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func hashString(s string) string {
