@@ -46,8 +46,9 @@ func unlockFile(f *os.File) {
 }
 
 // checkDir: Windows ACLs are not checked; the directory must at least be one.
+// Like the Unix version it follows a symlink (or junction) to the directory.
 func checkDir(dir string) error {
-	fi, err := os.Lstat(dir)
+	fi, err := os.Stat(dir)
 	if err != nil {
 		return err
 	}

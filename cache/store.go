@@ -31,12 +31,16 @@ const (
 	maxFileSize = 4 << 20
 )
 
+// errCorrupt marks a file that is not a cache file of this version: it reads
+// as empty and the next write replaces it.
+var errCorrupt = errors.New("not a token cache file")
+
 // ErrUnsafe is returned when the cache directory or file cannot be trusted
 // (a symlink, owned by someone else, writable by others).
 var ErrUnsafe = errors.New("cache location is unsafe")
 
-// diskFile is the on-disk format.
-type diskFile struct {
+// File is the on-disk format.
+type File struct {
 	Version int              `json:"version"`
 	Entries map[string]Entry `json:"entries"`
 }
@@ -100,9 +104,12 @@ func (s *Store) logRead(err error) {
 }
 
 // Put stores e under key. It reads the file under the write lock, adds e,
-// drops entries that expired before now, and replaces the file atomically, so
+// drops entries no longer usable at now, and replaces the file atomically, so
 // that concurrent writers of different keys keep each other's entries.
 func (s *Store) Put(ctx context.Context, key string, e Entry, now time.Time) error {
+	if !e.valid() {
+		return errors.New("cache entry needs a username, a password and both times")
+	}
 	return s.update(ctx, func(entries map[string]Entry) {
 		entries[key] = e
 		for k, old := range entries {
@@ -137,9 +144,16 @@ func (s *Store) update(ctx context.Context, change func(map[string]Entry)) error
 	}
 	defer unlock()
 	f, err := s.read()
-	if err != nil {
+	switch {
+	case err == nil:
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, errCorrupt) || errors.Is(err, ErrUnsafe):
+		// Missing, foreign or unsafe: start afresh; rename replaces it.
 		s.logRead(err)
-		f = diskFile{Entries: map[string]Entry{}}
+		f = File{Entries: map[string]Entry{}}
+	default:
+		// A passing failure (out of file handles, I/O error): do not
+		// overwrite entries we could not read.
+		return fmt.Errorf("reading token cache: %w", err)
 	}
 	change(f.Entries)
 	f.Version = FormatVersion
@@ -191,40 +205,40 @@ func (s *Store) lock(ctx context.Context, path string) (func(), error) {
 }
 
 // read loads and checks the cache file.
-func (s *Store) read() (diskFile, error) {
+func (s *Store) read() (File, error) {
 	if err := checkDir(s.dir); err != nil {
-		return diskFile{}, err
+		return File{}, err
 	}
 	f, err := openNoFollow(s.Path())
 	if err != nil {
-		return diskFile{}, err
+		return File{}, err
 	}
 	defer f.Close()
 	if err := checkFile(f); err != nil {
-		return diskFile{}, err
+		return File{}, err
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return diskFile{}, err
+		return File{}, err
 	}
 	return Decode(data)
 }
 
 // Decode parses a cache file. It fails on anything that is not a well-formed
 // file of this FormatVersion; entries missing required fields are dropped.
-func Decode(data []byte) (diskFile, error) {
+func Decode(data []byte) (File, error) {
 	if len(data) > maxFileSize {
-		return diskFile{}, errors.New("file too large")
+		return File{}, fmt.Errorf("%w: larger than %d bytes", errCorrupt, maxFileSize)
 	}
 	if len(bytes.TrimSpace(data)) == 0 {
-		return diskFile{}, errors.New("file is empty")
+		return File{}, fmt.Errorf("%w: empty", errCorrupt)
 	}
-	var f diskFile
+	var f File
 	if err := json.Unmarshal(data, &f); err != nil {
-		return diskFile{}, fmt.Errorf("not a token cache file: %w", err)
+		return File{}, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
 	if f.Version != FormatVersion {
-		return diskFile{}, fmt.Errorf("format version %d, want %d", f.Version, FormatVersion)
+		return File{}, fmt.Errorf("%w: format version %d, want %d", errCorrupt, f.Version, FormatVersion)
 	}
 	for k, e := range f.Entries {
 		if !e.valid() {
