@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 COMMIT    ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 PKG       := github.com/ecr-login/ecr-login
 LDFLAGS   := -s -w -X $(PKG)/cmd/internal/cli.version=$(VERSION) -X $(PKG)/cmd/internal/cli.commit=$(COMMIT)
-BINARIES  := docker-credential-ecr-login
+BINARIES  := docker-credential-ecr-login ecr-credential-provider
 PLATFORMS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64 windows/arm64
 FUZZTIME  ?= 10s
 

@@ -3,7 +3,10 @@
 package cli
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,4 +108,20 @@ func truthy(v string) bool {
 		return true
 	}
 	return false
+}
+
+// newHelper reads the environment, builds the logger and the Helper: the
+// wiring every verb that needs a token shares. The close function flushes the
+// log file.
+func newHelper(ctx context.Context, name string, environ []string, stderr io.Writer, opts ...ecr.Option) (*ecr.Helper, *slog.Logger, func(), error) {
+	cfg, err := LoadConfig(Environ(environ))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	logger, closeLog, err := NewLogger(name, stderr, cfg.LogLevel, cfg.LogFile)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	h := ecr.NewHelper(cfg.Helper, append([]ecr.Option{ecr.WithLogger(logger), ecr.WithContext(ctx)}, opts...)...)
+	return h, logger, closeLog, nil
 }

@@ -22,17 +22,29 @@ const maxStdin = 1 << 20
 // name) and returns the exit code. stdout carries only the protocol answer;
 // every diagnostic goes to stderr.
 func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
-	if len(args) != 1 {
+	if len(args) == 0 {
 		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
 		return 1
 	}
 	verb := args[0]
 	switch verb {
+	case "configure":
+		return RunConfigure(args[1:], stdout, stderr, Environ(environ))
+	case "token":
+		return runToken(ctx, args[1:], stdout, stderr, environ, opts...)
+	}
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
+		return 1
+	}
+	switch verb {
 	case "version", "-v", "--version":
 		fmt.Fprintln(stdout, VersionLine(DockerHelperName))
 		return 0
 	case "-h", "--help", "help":
-		fmt.Fprintf(stdout, "usage: %s <get|store|erase|list|version>\n\n"+
+		fmt.Fprintf(stdout, "usage: %[1]s <get|store|erase|list|version>\n"+
+			"       %[1]s configure <docker|podman|kubelet> [REGISTRY...]\n"+
+			"       %[1]s token REGISTRY\n\n"+
 			"A Docker credential helper for Amazon ECR. Docker runs it for registries listed under\n"+
 			"\"credHelpers\" in ~/.docker/config.json; see the README for configuration.\n", DockerHelperName)
 		return 0
@@ -43,14 +55,7 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return 1
 	}
 
-	env := Environ(environ)
-	cfg, err := LoadConfig(env)
-	if err != nil {
-		fmt.Fprintln(stdout, err)
-		fmt.Fprintf(stderr, "%s: error: %v\n", DockerHelperName, err)
-		return 1
-	}
-	logger, closeLog, err := NewLogger(DockerHelperName, stderr, cfg.LogLevel, cfg.LogFile)
+	h, logger, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
 	if err != nil {
 		fmt.Fprintln(stdout, err)
 		fmt.Fprintf(stderr, "%s: error: %v\n", DockerHelperName, err)
@@ -64,7 +69,6 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		logger.Error(err.Error())
 		return 1
 	}
-	h := ecr.NewHelper(cfg.Helper, append([]ecr.Option{ecr.WithLogger(logger), ecr.WithContext(ctx)}, opts...)...)
 	if err := credentials.HandleCommand(h, verb, in, stdout); err != nil {
 		// The protocol wants the message on stdout; the detail was logged.
 		fmt.Fprintln(stdout, err)
@@ -90,4 +94,30 @@ func readInput(stdin io.Reader, verb string) (io.Reader, error) {
 		return nil, fmt.Errorf("%s: input on stdin is %d bytes; expected a registry host name", verb, len(data))
 	}
 	return bytes.NewReader(data), nil
+}
+
+// runToken prints only the password for one registry, for tools that cannot
+// run a credential helper (ctr --user, crictl --creds, helm --password-stdin).
+// The secret goes to stdout because the user asked for exactly that.
+func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintf(stderr, "usage: %s token REGISTRY\n  prints the ECR password for REGISTRY (user name: AWS)\n", DockerHelperName)
+		return 2
+	}
+	h, _, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: error: %v\n", DockerHelperName, err)
+		return 1
+	}
+	defer closeLog()
+	c, err := h.Credentials(ctx, args[0])
+	if credentials.IsErrCredentialsNotFound(err) {
+		fmt.Fprintf(stderr, "%s: error: %q is not an Amazon ECR registry (or ECR Public with no AWS credentials configured)\n", DockerHelperName, args[0])
+		return 1
+	}
+	if err != nil {
+		return 1 // the helper logged the cause
+	}
+	fmt.Fprintln(stdout, c.Password)
+	return 0
 }
