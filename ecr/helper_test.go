@@ -429,3 +429,38 @@ func TestHelperTimeoutBoundsFetch(t *testing.T) {
 }
 
 func writeFile(path, s string) error { return os.WriteFile(path, []byte(s), 0o600) }
+
+// BenchmarkCacheHit is the in-process hot path of `get`: parse the host,
+// resolve the identity from the environment and shared config, read the
+// cache file. No SDK, no network.
+func BenchmarkCacheHit(b *testing.B) {
+	dir := b.TempDir()
+	home := b.TempDir()
+	cfgPath := home + "/config"
+	if err := os.WriteFile(cfgPath, []byte("[profile prod]\nrole_arn = arn:aws:iam::123456789012:role/pull\nsource_profile = base\n\n[profile base]\ncredential_process = /bin/false\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	m := map[string]string{"HOME": home, "AWS_CONFIG_FILE": cfgPath, "AWS_PROFILE": "prod"}
+	env := func(k string) string { return m[k] }
+	c := &clock{t: t0}
+	calls := 0
+	f := &fakeFetcher{fetch: func(context.Context, Registry) (Token, error) {
+		calls++
+		return Token{Username: "AWS", Password: "pw", ExpiresAt: t0.Add(12 * time.Hour)}, nil
+	}}
+	h := NewHelper(Config{CacheDir: dir, RefreshMargin: time.Hour, Env: env}, WithFetcher(f), WithClock(c.now))
+	if _, _, err := h.Get(hostA); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := h.Get(hostA); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if calls != 1 {
+		b.Fatalf("fetches = %d, want 1", calls)
+	}
+}

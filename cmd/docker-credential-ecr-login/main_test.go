@@ -9,7 +9,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -459,5 +461,84 @@ func ageCache(t *testing.T, dir string, requested, expires time.Duration) {
 	}
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestConcurrentColdGetsMakeOneAPICall(t *testing.T) {
+	for _, n := range []int{16, 64} {
+		t.Run(strconv.Itoa(n), func(t *testing.T) {
+			// A slow ECR, so that every process misses the cache and waits.
+			fake := ecrtest.NewServer(ecrtest.WithFault(ecrtest.Fault{Kind: ecrtest.FaultStall, Duration: 300 * time.Millisecond}))
+			defer fake.Close()
+			env := baseEnv(t, fake.URL())
+			var wg sync.WaitGroup
+			results := make([]run, n)
+			start := make(chan struct{})
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func(i int) {
+					defer wg.Done()
+					<-start
+					host := hostA
+					if i%2 == 1 {
+						host = hostB // another account, same region: the same token
+					}
+					results[i] = runHelper(t, env, "get", host)
+				}(i)
+			}
+			close(start)
+			wg.Wait()
+			for i, r := range results {
+				a := mustAnswer(t, r)
+				if a.Secret != fake.Password() {
+					t.Fatalf("process %d got a wrong secret", i)
+				}
+			}
+			if c := fake.CallCount(); c != 1 {
+				t.Fatalf("%d concurrent cold gets made %d API calls, want 1", n, c)
+			}
+			data, err := os.ReadFile(filepath.Join(env["AWS_ECR_CACHE_DIR"], "ecr-login-cache.json"))
+			var f struct {
+				Version int
+				Entries map[string]json.RawMessage
+			}
+			if err != nil || json.Unmarshal(data, &f) != nil || f.Version != 1 || len(f.Entries) != 1 {
+				t.Fatalf("cache file after the storm: %v %s", err, data)
+			}
+		})
+	}
+}
+
+func TestKilledFetcherReleasesTheLock(t *testing.T) {
+	fake := ecrtest.NewServer(ecrtest.WithFault(ecrtest.Fault{Kind: ecrtest.FaultStall, Times: 1}))
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	// The first process stalls inside ECR holding the fetch lock; kill it -9.
+	cmd := exec.Command(helperBin, "get")
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stdin = strings.NewReader(hostA)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for fake.CallCount() == 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if fake.CallCount() == 0 {
+		cmd.Process.Kill()
+		t.Fatal("the first process never called ECR")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	// The next process is not blocked by the dead one.
+	env["AWS_ECR_TIMEOUT"] = "5s"
+	r := runHelper(t, env, "get", hostA)
+	mustAnswer(t, r)
+	if r.took > 4*time.Second {
+		t.Fatalf("took %s after the holder died", r.took)
 	}
 }
