@@ -1,0 +1,1043 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ecr-login/ecr-login/ecr"
+)
+
+// credHelperName is the credHelpers value that makes Docker, podman, buildah and
+// skopeo run DockerHelperName.
+var credHelperName = strings.TrimPrefix(DockerHelperName, "docker-credential-")
+
+// configureAlwaysHost is added to credHelpers by every `configure docker|podman`.
+const configureAlwaysHost = "public.ecr.aws"
+
+// maxConfigFileSize bounds the config file configure reads; real ones are a few KiB.
+const maxConfigFileSize = 8 << 20
+
+// configureExitUsage is the exit code for a bad command line.
+const configureExitUsage = 2
+
+const configureUsage = `usage: %[1]s configure <command> [flags] [REGISTRY...]
+
+Commands:
+  docker       add "credHelpers" entries to Docker's config.json
+               ($DOCKER_CONFIG/config.json, else ~/.docker/config.json)
+  podman       add "credHelpers" entries to the containers auth.json
+               (read by podman, buildah and skopeo)
+  containers   same as podman
+  kubelet      print a kubelet CredentialProviderConfig for ECR
+
+Run '%[1]s configure <command> -h' for a command's flags.
+`
+
+const dockerUsage = `usage: %[1]s configure docker [--dry-run] [REGISTRY...]
+
+Adds "credHelpers": {"REGISTRY": "%[2]s"} to $DOCKER_CONFIG/config.json (or
+~/.docker/config.json) for each REGISTRY and for public.ecr.aws. Private ECR
+registries are per account and region and credHelpers has no wildcards, so
+name each one, for example 123456789012.dkr.ecr.us-east-1.amazonaws.com.
+Every other setting in the file is kept.
+
+Flags:
+  --dry-run   print the change as a diff and write nothing
+`
+
+const podmanUsage = `usage: %[1]s configure %[3]s [--authfile PATH] [--dry-run] [REGISTRY...]
+
+Adds "credHelpers": {"REGISTRY": "%[2]s"} to the containers auth.json read by
+podman, buildah and skopeo, for each REGISTRY and for public.ecr.aws. The file
+is --authfile, else $REGISTRY_AUTH_FILE, else
+$XDG_RUNTIME_DIR/containers/auth.json, else
+${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json.
+
+Flags:
+  --authfile PATH   the auth file to edit
+  --dry-run         print the change as a diff and write nothing
+`
+
+const kubeletUsage = `usage: %[1]s configure kubelet [--api-version v1|v1beta1|v1alpha1] [--cache-duration 12h]
+
+Prints a kubelet CredentialProviderConfig that runs ecr-credential-provider
+for every Amazon ECR registry host.
+
+Flags:
+  --api-version V       kubelet.config.k8s.io and credentialprovider.kubelet.k8s.io
+                        version: v1 (Kubernetes 1.26+), v1beta1 or v1alpha1 (default v1)
+  --cache-duration D    defaultCacheDuration (default 12h; ECR tokens last 12h)
+`
+
+// RunConfigure runs `docker-credential-ecr-login configure ARGS...` (args
+// exclude "configure") and returns the exit code: 0 done (or nothing to do),
+// 1 failed, 2 bad command line. Messages for people go to stdout; errors and
+// warnings go to stderr.
+func RunConfigure(args []string, stdout, stderr io.Writer, env ecr.Getenv) int {
+	if len(args) == 0 {
+		fmt.Fprintf(stderr, configureUsage, DockerHelperName)
+		return configureExitUsage
+	}
+	switch cmd, rest := args[0], args[1:]; cmd {
+	case "-h", "-help", "--help", "help":
+		fmt.Fprintf(stdout, configureUsage, DockerHelperName)
+		return 0
+	case "docker", "podman", "containers":
+		return runConfigureFile(cmd, rest, stdout, stderr, env)
+	case "kubelet":
+		return runConfigureKubelet(rest, stdout, stderr)
+	default:
+		fmt.Fprintf(stderr, "%s configure: unknown command %q\n\n", DockerHelperName, cmd)
+		fmt.Fprintf(stderr, configureUsage, DockerHelperName)
+		return configureExitUsage
+	}
+}
+
+// configureParseFlags parses fs from args, allowing flags after positional
+// arguments, and returns the positional arguments. help is true for -h.
+func configureParseFlags(fs *flag.FlagSet, args []string) (pos []string, help bool, err error) {
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, true, nil
+			}
+			return nil, false, err
+		}
+		rest := fs.Args()
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(pos, rest...), false, nil
+		}
+		if len(rest) == 0 {
+			return pos, false, nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+	}
+}
+
+// configureUsageError prints msg and the command's usage to stderr and returns configureExitUsage.
+func configureUsageError(stderr io.Writer, usage, msg string) int {
+	fmt.Fprintf(stderr, "%s configure: %s\n\n%s", DockerHelperName, msg, usage)
+	return configureExitUsage
+}
+
+// runConfigureFile implements `configure docker|podman|containers`.
+func runConfigureFile(cmd string, args []string, stdout, stderr io.Writer, env ecr.Getenv) int {
+	docker := cmd == "docker"
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	dryRun := fs.Bool("dry-run", false, "")
+	var authFile *string
+	usage := fmt.Sprintf(dockerUsage, DockerHelperName, credHelperName)
+	if !docker {
+		authFile = fs.String("authfile", "", "")
+		usage = fmt.Sprintf(podmanUsage, DockerHelperName, credHelperName, cmd)
+	}
+	regs, help, err := configureParseFlags(fs, args)
+	if help {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if err != nil {
+		return configureUsageError(stderr, usage, err.Error())
+	}
+
+	hosts, code := registryHosts(regs, stderr)
+	if code != 0 {
+		return code
+	}
+
+	var path, why string
+	if docker {
+		path, why, err = dockerConfigPath(env)
+	} else {
+		path, why, err = containersAuthPath(*authFile, env)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s configure %s: %v\n", DockerHelperName, cmd, err)
+		return 1
+	}
+
+	e, err := planEdit(path, hosts)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s configure %s: %v\n", DockerHelperName, cmd, err)
+		return 1
+	}
+
+	if docker && e.credsStore != "" {
+		fmt.Fprintf(stderr, "warning: %s sets \"credsStore\": %q. That is fine: Docker uses the "+
+			"\"credHelpers\" entry for a host before credsStore, so these hosts use %s and every "+
+			"other registry keeps using %s.\n", path, e.credsStore, DockerHelperName, e.credsStore)
+	}
+	if !helperOnPath(env) {
+		fmt.Fprintf(stderr, "warning: %s is not in any directory on $PATH; %s will fail to run it "+
+			"until it is (install it in a PATH directory such as /usr/local/bin).\n",
+			DockerHelperName, configureClient(docker))
+	}
+
+	target := path
+	if e.target != filepath.Clean(path) {
+		target = fmt.Sprintf("%s (resolves to %s)", path, e.target)
+	}
+	switch {
+	case len(e.changes) == 0:
+		fmt.Fprintf(stdout, "%s: already configured; nothing to change.\n", target)
+		for _, h := range hosts {
+			fmt.Fprintf(stdout, "  %s -> %s\n", h, credHelperName)
+		}
+	case *dryRun:
+		verb := "change"
+		if !e.existed {
+			verb = "create"
+		}
+		fmt.Fprintf(stdout, "Dry run: would %s %s (%s):\n", verb, target, why)
+		e.printChanges(stdout)
+		fmt.Fprintln(stdout)
+		fmt.Fprint(stdout, unifiedDiff(e.oldLabel(), path+" (new)", e.oldPretty, e.newPretty))
+		if len(e.oldPretty) > 0 && !bytes.Equal(e.old, e.oldPretty) {
+			fmt.Fprintln(stdout, "\n(The file would also be re-indented; the diff compares both versions re-indented the same way.)")
+		}
+		fmt.Fprintln(stdout, "\nNothing written (--dry-run).")
+	default:
+		if err := e.write(); err != nil {
+			fmt.Fprintf(stderr, "%s configure %s: %v\n", DockerHelperName, cmd, err)
+			return 1
+		}
+		verb := "Updated"
+		if !e.existed {
+			verb = "Created"
+		}
+		fmt.Fprintf(stdout, "%s %s (%s):\n", verb, target, why)
+		e.printChanges(stdout)
+		if e.modeNote != "" {
+			fmt.Fprintln(stdout, e.modeNote)
+		}
+	}
+	if p := persistentAuthPath(env); !docker && !*dryRun && e.volatile(env) && p != "" {
+		fmt.Fprintf(stdout, "Note: $XDG_RUNTIME_DIR is usually cleared at logout and reboot. For a lasting setting run\n"+
+			"  %s configure %s --authfile %s\n(podman, buildah and skopeo read that file too).\n",
+			DockerHelperName, cmd, p)
+	}
+	if len(regs) == 0 {
+		fmt.Fprintf(stdout, "Hint: no registry was named, so only %s was added. Private ECR registries are per account and region, "+
+			"and credHelpers has no wildcards, so name each one:\n  %s configure %s 123456789012.dkr.ecr.us-east-1.amazonaws.com\n",
+			configureAlwaysHost, DockerHelperName, cmd)
+	}
+	return 0
+}
+
+func configureClient(docker bool) string {
+	if docker {
+		return "Docker"
+	}
+	return "podman"
+}
+
+// registryHosts validates and normalises the REGISTRY arguments and appends
+// public.ecr.aws, without duplicates.
+func registryHosts(regs []string, stderr io.Writer) ([]string, int) {
+	var hosts []string
+	seen := map[string]bool{}
+	for _, r := range append(regs, configureAlwaysHost) {
+		reg, err := ecr.ParseRegistry(r)
+		if err != nil {
+			// Say why, without repeating the host.
+			detail := strings.TrimPrefix(err.Error(), ecr.ErrNotECR.Error()+": ")
+			if strings.HasPrefix(detail, `host "`) {
+				_, detail, _ = strings.Cut(detail, `": `)
+			}
+			if detail != "" {
+				detail = " (" + detail + ")"
+			}
+			fmt.Fprintf(stderr, "%s configure: %q is not an Amazon ECR registry%s; nothing was changed.\n"+
+				"Private registries look like 123456789012.dkr.ecr.us-east-1.amazonaws.com.\n",
+				DockerHelperName, r, detail)
+			return nil, configureExitUsage
+		}
+		if !seen[reg.Host] {
+			seen[reg.Host] = true
+			hosts = append(hosts, reg.Host)
+		}
+	}
+	return hosts, 0
+}
+
+// configureHome is $HOME, else %USERPROFILE%.
+func configureHome(env ecr.Getenv) (string, error) {
+	if h := env("HOME"); h != "" {
+		return h, nil
+	}
+	if h := env("USERPROFILE"); h != "" {
+		return h, nil
+	}
+	return "", errors.New("cannot find your home directory: HOME is not set")
+}
+
+// dockerConfigPath is where Docker reads its config file, and why.
+func dockerConfigPath(env ecr.Getenv) (path, why string, err error) {
+	if d := env("DOCKER_CONFIG"); d != "" {
+		return filepath.Join(d, "config.json"), "from $DOCKER_CONFIG", nil
+	}
+	home, err := configureHome(env)
+	if err != nil {
+		return "", "", fmt.Errorf("%w; set DOCKER_CONFIG or HOME", err)
+	}
+	return filepath.Join(home, ".docker", "config.json"), "Docker's default; set DOCKER_CONFIG to choose another", nil
+}
+
+// containersAuthPath is the auth file podman, buildah and skopeo log in to, and why.
+func containersAuthPath(flagPath string, env ecr.Getenv) (path, why string, err error) {
+	switch {
+	case flagPath != "":
+		return flagPath, "from --authfile", nil
+	case env("REGISTRY_AUTH_FILE") != "":
+		return env("REGISTRY_AUTH_FILE"), "from $REGISTRY_AUTH_FILE", nil
+	case env("XDG_RUNTIME_DIR") != "":
+		return filepath.Join(env("XDG_RUNTIME_DIR"), "containers", "auth.json"), "$XDG_RUNTIME_DIR/containers/auth.json, podman's default", nil
+	}
+	p := persistentAuthPath(env)
+	if p == "" {
+		return "", "", errors.New("cannot find the auth file: set --authfile, REGISTRY_AUTH_FILE, XDG_RUNTIME_DIR or HOME")
+	}
+	return p, "$XDG_RUNTIME_DIR is not set", nil
+}
+
+// persistentAuthPath is ${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json,
+// which the containers tools also read; "" if neither is set.
+func persistentAuthPath(env ecr.Getenv) string {
+	if d := env("XDG_CONFIG_HOME"); d != "" {
+		return filepath.Join(d, "containers", "auth.json")
+	}
+	if h, err := configureHome(env); err == nil {
+		return filepath.Join(h, ".config", "containers", "auth.json")
+	}
+	return ""
+}
+
+// helperOnPath reports whether DockerHelperName is in a directory of
+// env("PATH"); with PATH unset it says yes (nothing to check).
+func helperOnPath(env ecr.Getenv) bool {
+	path := env("PATH")
+	if path == "" {
+		return true
+	}
+	name := DockerHelperName
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			continue
+		}
+		fi, err := os.Stat(filepath.Join(d, name))
+		if err == nil && fi.Mode().IsRegular() && (runtime.GOOS == "windows" || fi.Mode()&0o111 != 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// helperChange is one credHelpers entry added or replaced.
+type helperChange struct {
+	host, was string // was is "" for an added entry
+}
+
+// configEdit is a planned change to one config file.
+type configEdit struct {
+	path      string // the path named (may be a symlink)
+	target    string // the file written: path with symlinks resolved
+	existed   bool
+	old       []byte // the file's bytes
+	oldPretty []byte // old, re-indented as it would be written
+	newPretty []byte // the new file
+	changes   []helperChange
+	modeNote  string
+
+	credsStore string // top-level credsStore, if a string
+}
+
+// planEdit reads path (through symlinks) and works out the new contents with
+// credHelperName set for each host. It touches nothing.
+func planEdit(path string, hosts []string) (*configEdit, error) {
+	e := &configEdit{path: path, target: path}
+	fi, err := os.Lstat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// A missing file, possibly under a symlinked directory: write at the
+		// resolved directory so the rename lands where Docker looks.
+		if dir, derr := filepath.EvalSymlinks(filepath.Dir(path)); derr == nil {
+			e.target = filepath.Join(dir, filepath.Base(path))
+		}
+	case err != nil:
+		return nil, err
+	default:
+		if e.target, err = filepath.EvalSymlinks(path); err != nil {
+			if fi.Mode()&fs.ModeSymlink != 0 {
+				return nil, fmt.Errorf("%s is a symlink that cannot be followed (%v); fix or remove it, nothing was changed", path, err)
+			}
+			return nil, err
+		}
+		if fi, err = os.Stat(e.target); err != nil {
+			return nil, err
+		}
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file; nothing was changed", e.target)
+		}
+		if fi.Size() > maxConfigFileSize {
+			return nil, fmt.Errorf("%s is %d bytes, more than a config file should be; nothing was changed", e.target, fi.Size())
+		}
+		if e.old, err = os.ReadFile(e.target); err != nil {
+			return nil, err
+		}
+		e.existed = true
+		if perm := fi.Mode().Perm(); perm != 0o600 && runtime.GOOS != "windows" {
+			e.modeNote = fmt.Sprintf("Note: its permissions changed from %04o to 0600 (it can hold credentials).", perm)
+		}
+	}
+
+	name := e.target
+	if name != filepath.Clean(path) {
+		name = fmt.Sprintf("%s (via %s)", e.target, path)
+	}
+	doc, err := parseConfig(e.old)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w; fix or move it aside, nothing was changed", name, err)
+	}
+	e.credsStore = doc.credsStore()
+	if len(bytes.TrimSpace(e.old)) > 0 {
+		e.oldPretty = doc.render()
+	}
+	if e.changes, err = doc.setHelpers(hosts); err != nil {
+		return nil, fmt.Errorf("%s: %w; fix or move it aside, nothing was changed", name, err)
+	}
+	e.newPretty = doc.render()
+	return e, nil
+}
+
+func (e *configEdit) oldLabel() string {
+	if !e.existed {
+		return "/dev/null"
+	}
+	return e.path
+}
+
+func (e *configEdit) printChanges(w io.Writer) {
+	for _, c := range e.changes {
+		if c.was == "" {
+			fmt.Fprintf(w, "  added     %q: %q\n", c.host, credHelperName)
+		} else {
+			fmt.Fprintf(w, "  replaced  %q: %q (was %q)\n", c.host, credHelperName, c.was)
+		}
+	}
+}
+
+// volatile says whether the file is under $XDG_RUNTIME_DIR.
+func (e *configEdit) volatile(env ecr.Getenv) bool {
+	d := env("XDG_RUNTIME_DIR")
+	if d == "" {
+		return false
+	}
+	rel, err := filepath.Rel(d, e.path)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// write creates the target's directory (0700) if needed and replaces the
+// target atomically.
+func (e *configEdit) write() error {
+	dir := filepath.Dir(e.target)
+	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return err
+		}
+		if err := os.Chmod(dir, 0o700); err != nil { // whatever the umask
+			return err
+		}
+	}
+	return writeConfigAtomic(e.target, e.newPretty)
+}
+
+// writeConfigAtomic replaces path with data: a 0600 temporary file in the same
+// directory, written, synced and renamed over path. The temporary file is
+// removed on every error.
+func writeConfigAtomic(path string, data []byte) (err error) {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if err = f.Chmod(0o600); err != nil {
+		return err
+	}
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return err
+	}
+	// Make the rename durable; not possible (nor needed) everywhere.
+	if d, derr := os.Open(dir); derr == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// jsonMember is one key of a JSON object, kept as written.
+type jsonMember struct {
+	rawKey []byte // the key's JSON string token as written
+	key    string
+	value  json.RawMessage
+}
+
+// configDoc is a config file's top-level object in file order.
+type configDoc struct {
+	members []jsonMember
+}
+
+// parseConfig parses a config file. Empty (or all-space) data is an empty object.
+func parseConfig(data []byte) (*configDoc, error) {
+	if len(bytes.TrimSpace(data)) == 0 {
+		return &configDoc{}, nil
+	}
+	ms, err := parseJSONObject(data, true)
+	if err != nil {
+		return nil, err
+	}
+	return &configDoc{members: ms}, nil
+}
+
+// checkJSONSyntax reports a JSON syntax error in data with its line and column.
+// (json.Unmarshal's offsets are exact; json.Decoder's are not always.)
+func checkJSONSyntax(data []byte) error {
+	var raw json.RawMessage
+	err := json.Unmarshal(data, &raw)
+	var se *json.SyntaxError
+	if !errors.As(err, &se) {
+		return err
+	}
+	off := se.Offset
+	if off == int64(len(data)) && strings.Contains(se.Error(), "end of JSON input") {
+		off++ // point past the end, not at the last byte
+	}
+	hint := ""
+	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
+		hint = "; it starts with a UTF-8 byte-order mark, which Docker cannot read either"
+	}
+	return fmt.Errorf("not valid JSON: %v (at %s)%s", se, jsonLineCol(data, off), hint)
+}
+
+// parseJSONObject parses data as one JSON object and returns its members in
+// order. With top, errors describe the file and carry line:column.
+func parseJSONObject(data []byte, top bool) ([]jsonMember, error) {
+	if err := checkJSONSyntax(data); err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	fail := func(err error) ([]jsonMember, error) {
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &se):
+			return nil, fmt.Errorf("not valid JSON: %v (at %s)", se, jsonLineCol(data, se.Offset))
+		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return nil, fmt.Errorf("not valid JSON: unexpected end of input (at %s)", jsonLineCol(data, int64(len(data))+1))
+		}
+		return nil, fmt.Errorf("not valid JSON: %v", err)
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return fail(err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		what := describeJSONToken(tok)
+		if top {
+			return nil, fmt.Errorf("the top level is %s, not a JSON object", what)
+		}
+		return nil, fmt.Errorf("is %s, not a JSON object", what)
+	}
+	var ms []jsonMember
+	for dec.More() {
+		before := dec.InputOffset()
+		tok, err := dec.Token()
+		if err != nil {
+			return fail(err)
+		}
+		key, ok := tok.(string)
+		if !ok { // the decoder reports a syntax error first; be safe anyway
+			return nil, fmt.Errorf("not valid JSON: object key is not a string (at %s)", jsonLineCol(data, before+1))
+		}
+		rawKey := bytes.TrimLeft(data[before:dec.InputOffset()], " \t\r\n,")
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return fail(err)
+		}
+		ms = append(ms, jsonMember{rawKey: bytes.Clone(rawKey), key: key, value: bytes.TrimSpace(v)})
+	}
+	if _, err := dec.Token(); err != nil { // the closing '}'
+		return fail(err)
+	}
+	off := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		if err != nil {
+			return fail(err)
+		}
+		rest := data[off:]
+		off += int64(len(rest) - len(bytes.TrimLeft(rest, " \t\r\n")))
+		return nil, fmt.Errorf("not valid JSON: more data after the top-level object (at %s)", jsonLineCol(data, off+1))
+	}
+	return ms, nil
+}
+
+// describeJSONToken names the kind of JSON value tok starts.
+func describeJSONToken(tok json.Token) string {
+	switch t := tok.(type) {
+	case json.Delim:
+		if t == '[' {
+			return "an array"
+		}
+	case string:
+		return "a string"
+	case json.Number, float64:
+		return "a number"
+	case bool:
+		return "a boolean"
+	case nil:
+		return "null"
+	}
+	return fmt.Sprintf("%v", tok)
+}
+
+// jsonLineCol describes the byte at 1-based offset off (as json.SyntaxError
+// counts: the error is at the off-th byte) as "line L, column C".
+func jsonLineCol(data []byte, off int64) string {
+	if off < 1 {
+		off = 1
+	}
+	if off > int64(len(data))+1 {
+		off = int64(len(data)) + 1
+	}
+	before := data[:off-1]
+	line := 1 + bytes.Count(before, []byte("\n"))
+	col := len(before) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("line %d, column %d", line, col)
+}
+
+// Docker and the containers tools decode config files with encoding/json,
+// which matches keys to struct fields case-insensitively (strings.EqualFold):
+// "CredHelpers" is credHelpers to them, and the last one wins.
+
+// credsStore returns the top-level "credsStore" string, if any.
+func (d *configDoc) credsStore() string {
+	var s string
+	for _, m := range d.members {
+		if strings.EqualFold(m.key, "credsStore") {
+			s = ""
+			_ = json.Unmarshal(m.value, &s)
+		}
+	}
+	return s
+}
+
+// setHelpers sets credHelpers[host] = credHelperName for each host, keeping every
+// other entry as written, and returns what changed. A credHelpers member that
+// is not an object of strings (null counts as empty) is an error.
+func (d *configDoc) setHelpers(hosts []string) ([]helperChange, error) {
+	idx := -1
+	for i, m := range d.members {
+		if strings.EqualFold(m.key, "credHelpers") {
+			if idx >= 0 {
+				return nil, fmt.Errorf(`"credHelpers" appears more than once (as %s and %s; Docker ignores the case of keys)`,
+					d.members[idx].rawKey, m.rawKey)
+			}
+			idx = i
+		}
+	}
+	var entries []jsonMember
+	if idx >= 0 && string(d.members[idx].value) != "null" {
+		var err error
+		if entries, err = parseJSONObject(d.members[idx].value, false); err != nil {
+			return nil, fmt.Errorf(`%s %v`, d.members[idx].rawKey, err)
+		}
+		for _, en := range entries {
+			var s string
+			if len(en.value) == 0 || en.value[0] != '"' || json.Unmarshal(en.value, &s) != nil {
+				return nil, fmt.Errorf(`%s entry %s is %s, not a string`, d.members[idx].rawKey, en.rawKey, describeJSONValue(en.value))
+			}
+		}
+	}
+
+	want, _ := json.Marshal(credHelperName)
+	var changes []helperChange
+	for _, h := range hosts {
+		found := false
+		var was string
+		for i := range entries {
+			if entries[i].key != h {
+				continue
+			}
+			found = true
+			// Duplicate keys: the last one is what Docker uses; set them all.
+			_ = json.Unmarshal(entries[i].value, &was)
+			if !bytes.Equal(entries[i].value, want) {
+				entries[i].value = want
+			}
+		}
+		switch {
+		case !found:
+			k, _ := marshalJSONString(h)
+			entries = append(entries, jsonMember{rawKey: k, key: h, value: want})
+			changes = append(changes, helperChange{host: h})
+		case was != credHelperName:
+			changes = append(changes, helperChange{host: h, was: was})
+		}
+	}
+	if len(changes) == 0 {
+		return nil, nil
+	}
+	val := renderJSONObject(entries, "\t")
+	if idx >= 0 {
+		d.members[idx].value = val
+	} else {
+		d.members = append(d.members, jsonMember{rawKey: []byte(`"credHelpers"`), key: "credHelpers", value: val})
+	}
+	return changes, nil
+}
+
+// describeJSONValue names the kind of the JSON value v.
+func describeJSONValue(v json.RawMessage) string {
+	if len(v) == 0 {
+		return "empty"
+	}
+	switch v[0] {
+	case '{':
+		return "an object"
+	case '[':
+		return "an array"
+	case '"':
+		return "a string"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	}
+	return "a number"
+}
+
+func marshalJSONString(s string) ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
+
+// render writes the document as Docker does: tab-indented, keys in file
+// order, values as written, and a final newline.
+func (d *configDoc) render() []byte {
+	b := renderJSONObject(d.members, "")
+	return append(b, '\n')
+}
+
+// renderJSONObject writes members as a JSON object indented by one tab per
+// level, starting at prefix.
+func renderJSONObject(ms []jsonMember, prefix string) []byte {
+	if len(ms) == 0 {
+		return []byte("{}")
+	}
+	var b bytes.Buffer
+	b.WriteString("{\n")
+	for i, m := range ms {
+		b.WriteString(prefix + "\t")
+		b.Write(m.rawKey)
+		b.WriteString(": ")
+		if err := json.Indent(&b, m.value, prefix+"\t", "\t"); err != nil {
+			b.Write(m.value) // cannot happen: the value was decoded as JSON
+		}
+		if i < len(ms)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
+	}
+	b.WriteString(prefix + "}")
+	return b.Bytes()
+}
+
+// unifiedDiff is a unified-style line diff of a and b with three lines of
+// context.
+func unifiedDiff(nameA, nameB string, a, b []byte) string {
+	al, bl := diffSplitLines(a), diffSplitLines(b)
+	ops := diffLines(al, bl)
+	var out strings.Builder
+	fmt.Fprintf(&out, "--- %s\n+++ %s\n", nameA, nameB)
+	const ctx = 3
+	for i := 0; i < len(ops); {
+		if ops[i].kind == ' ' {
+			i++
+			continue
+		}
+		// A hunk: from ctx lines before this change to ctx lines after the
+		// last change closer than 2*ctx lines to the one before it.
+		start := max(0, i-ctx)
+		end := i
+		for j := i; j < len(ops); j++ {
+			if ops[j].kind != ' ' {
+				end = j
+			} else if j-end > 2*ctx {
+				break
+			}
+		}
+		end = min(len(ops), end+ctx+1)
+		aStart, bStart := ops[start].a, ops[start].b
+		var aN, bN int
+		for _, op := range ops[start:end] {
+			if op.kind != '+' {
+				aN++
+			}
+			if op.kind != '-' {
+				bN++
+			}
+		}
+		fmt.Fprintf(&out, "@@ -%s +%s @@\n", hunkRange(aStart, aN), hunkRange(bStart, bN))
+		for _, op := range ops[start:end] {
+			out.WriteByte(op.kind)
+			out.WriteString(op.text)
+			out.WriteByte('\n')
+		}
+		i = end
+	}
+	return out.String()
+}
+
+func hunkRange(start, n int) string {
+	if n == 0 {
+		return strconv.Itoa(start) + ",0"
+	}
+	return fmt.Sprintf("%d,%d", start+1, n)
+}
+
+func diffSplitLines(b []byte) []string {
+	s := strings.TrimSuffix(string(b), "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// diffOp is one line of a diff: ' ', '-' or '+', with the 0-based line
+// numbers in a and b it stands at.
+type diffOp struct {
+	kind byte
+	text string
+	a, b int
+}
+
+// diffLines is a longest-common-subsequence line diff. Config edits are
+// local, so it trims the common prefix and suffix first and runs the
+// quadratic part on the rest only; a huge rest is shown as replaced whole.
+func diffLines(a, b []string) []diffOp {
+	var ops []diffOp
+	p := 0
+	for p < len(a) && p < len(b) && a[p] == b[p] {
+		ops = append(ops, diffOp{' ', a[p], p, p})
+		p++
+	}
+	s := 0
+	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
+		s++
+	}
+	ma, mb := a[p:len(a)-s], b[p:len(b)-s]
+	if len(ma)*len(mb) > 4_000_000 {
+		for i, l := range ma {
+			ops = append(ops, diffOp{'-', l, p + i, p})
+		}
+		for j, l := range mb {
+			ops = append(ops, diffOp{'+', l, p + len(ma), p + j})
+		}
+	} else {
+		// lcs[i][j] = LCS length of ma[i:] and mb[j:].
+		lcs := make([][]int32, len(ma)+1)
+		for i := range lcs {
+			lcs[i] = make([]int32, len(mb)+1)
+		}
+		for i := len(ma) - 1; i >= 0; i-- {
+			for j := len(mb) - 1; j >= 0; j-- {
+				if ma[i] == mb[j] {
+					lcs[i][j] = lcs[i+1][j+1] + 1
+				} else {
+					lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
+				}
+			}
+		}
+		i, j := 0, 0
+		for i < len(ma) || j < len(mb) {
+			switch {
+			case i < len(ma) && j < len(mb) && ma[i] == mb[j]:
+				ops = append(ops, diffOp{' ', ma[i], p + i, p + j})
+				i, j = i+1, j+1
+			case i < len(ma) && (j == len(mb) || lcs[i+1][j] >= lcs[i][j+1]):
+				ops = append(ops, diffOp{'-', ma[i], p + i, p + j})
+				i++
+			default:
+				ops = append(ops, diffOp{'+', mb[j], p + i, p + j})
+				j++
+			}
+		}
+	}
+	for k := 0; k < s; k++ {
+		ops = append(ops, diffOp{' ', a[len(a)-s+k], len(a) - s + k, len(b) - s + k})
+	}
+	return ops
+}
+
+// Kubelet credential provider configuration.
+
+// ecrSuffixes mirrors the DNS suffixes ecr.ParseRegistry accepts for private
+// registries (ecr/registry.go dnsSuffixes) and whether each is dual-stack.
+// configure_test.go reads ecr/registry.go and checks that this list, and the
+// globs built from it, agree with ParseRegistry.
+var ecrSuffixes = []struct {
+	suffix    string
+	dualStack bool
+}{
+	{"amazonaws.com", false},
+	{"amazonaws.com.cn", false},
+	{"c2s.ic.gov", false},
+	{"sc2s.sgov.gov", false},
+	{"cloud.adc-e.uk", false},
+	{"csp.hci.ic.gov", false},
+	{"amazonaws.eu", false},
+	{"on.aws", true},
+	{"on.amazonwebservices.com.cn", true},
+}
+
+// ecrEndpoints are the endpoint labels ParseRegistry accepts on standard
+// and dual-stack suffixes.
+var ecrEndpoints = map[bool][]string{
+	false: {"dkr.ecr", "dkr.ecr-fips"},
+	true:  {"dkr-ecr", "dkr-ecr-fips"},
+}
+
+// ecrPublicHosts mirrors the ECR Public hosts ParseRegistry accepts.
+var ecrPublicHosts = []string{"public.ecr.aws", "ecr-public.aws.com"}
+
+// kubeletMatchImages is one kubelet glob per ECR host shape. A kubelet "*"
+// matches exactly one DNS label, here the account ID and the region.
+func kubeletMatchImages() []string {
+	var globs []string
+	for _, s := range ecrSuffixes {
+		for _, ep := range ecrEndpoints[s.dualStack] {
+			globs = append(globs, "*."+ep+".*."+s.suffix)
+		}
+	}
+	return append(globs, ecrPublicHosts...)
+}
+
+const (
+	kubeletConfigPath = "/etc/kubernetes/ecr-credential-provider.yaml"
+	kubeletBinDir     = "/usr/local/bin"
+)
+
+func runConfigureKubelet(args []string, stdout, stderr io.Writer) int {
+	usage := fmt.Sprintf(kubeletUsage, DockerHelperName)
+	fs := flag.NewFlagSet("kubelet", flag.ContinueOnError)
+	apiVersion := fs.String("api-version", "v1", "")
+	cache := fs.String("cache-duration", "12h", "")
+	pos, help, err := configureParseFlags(fs, args)
+	if help {
+		fmt.Fprint(stdout, usage)
+		return 0
+	}
+	if err != nil {
+		return configureUsageError(stderr, usage, err.Error())
+	}
+	if len(pos) > 0 {
+		return configureUsageError(stderr, usage, fmt.Sprintf("unexpected argument %q", pos[0]))
+	}
+	switch *apiVersion {
+	case "v1", "v1beta1", "v1alpha1":
+	default:
+		return configureUsageError(stderr, usage, fmt.Sprintf("--api-version %q: want v1, v1beta1 or v1alpha1", *apiVersion))
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(*cache))
+	if err != nil || d < 0 {
+		return configureUsageError(stderr, usage, fmt.Sprintf("--cache-duration %q: want a duration such as 6h or 30m", *cache))
+	}
+	if d > 12*time.Hour {
+		fmt.Fprintf(stderr, "warning: --cache-duration %s is longer than the 12h an ECR token lasts; "+
+			"the kubelet may use expired tokens when the provider does not send its own cache duration.\n", kubeletDuration(d))
+	}
+	fmt.Fprint(stdout, kubeletConfig(*apiVersion, kubeletDuration(d)))
+	return 0
+}
+
+// kubeletDuration writes d briefly: "12h", "90m", else time.Duration's form.
+func kubeletDuration(d time.Duration) string {
+	switch {
+	case d == 0:
+		return "0s"
+	case d%time.Hour == 0:
+		return fmt.Sprintf("%dh", d/time.Hour)
+	case d%time.Minute == 0:
+		return fmt.Sprintf("%dm", d/time.Minute)
+	}
+	return d.String()
+}
+
+// kubeletConfig is the CredentialProviderConfig YAML.
+func kubeletConfig(apiVersion, cacheDuration string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, `# Kubelet image credential provider configuration for Amazon ECR.
+# Generated by: %[1]s configure kubelet
+#
+# 1. Save this as %[2]s on each node.
+# 2. Install the %[3]s binary in %[4]s (or another directory;
+#    pass that one below).
+# 3. Start the kubelet with:
+#      --image-credential-provider-config=%[2]s
+#      --image-credential-provider-bin-dir=%[4]s
+#
+# In matchImages each "*" matches exactly one DNS label: the account ID or the region.
+apiVersion: kubelet.config.k8s.io/%[5]s
+kind: CredentialProviderConfig
+providers:
+  - name: %[3]s
+    matchImages:
+`, DockerHelperName, kubeletConfigPath, ProviderName, kubeletBinDir, apiVersion)
+	for _, g := range kubeletMatchImages() {
+		fmt.Fprintf(&b, "      - %q\n", g)
+	}
+	fmt.Fprintf(&b, `    defaultCacheDuration: %q
+    apiVersion: credentialprovider.kubelet.k8s.io/%s
+    # env:
+    #   - name: AWS_PROFILE
+    #     value: default
+`, cacheDuration, apiVersion)
+	return b.String()
+}
