@@ -13,8 +13,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
+	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 )
 
 // Token is a registry password with its lifetime, as ECR issued it.
@@ -25,10 +27,18 @@ type Token struct {
 	Endpoint  string // the registry endpoint ECR named ("https://ACCOUNT.dkr.ecr.REGION.amazonaws.com")
 }
 
+// Access says which credentials to fetch with: the default chain (zero
+// value), a shared-config profile, and/or a role assumed with them.
+type Access struct {
+	Profile    string
+	RoleARN    string
+	ExternalID string
+}
+
 // TokenFetcher gets a new token for a registry. The Helper consumes it; tests
 // hand in fakes.
 type TokenFetcher interface {
-	FetchToken(ctx context.Context, reg Registry) (Token, error)
+	FetchToken(ctx context.Context, reg Registry, via Access) (Token, error)
 }
 
 // privateAPI is the one ECR method the fetcher needs.
@@ -94,7 +104,7 @@ func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
 
 // FetchToken loads the SDK config for reg's region and endpoint variant,
 // resolves credentials, and calls GetAuthorizationToken once (plus retries).
-func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry) (Token, error) {
+func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (Token, error) {
 	last := &lastError{}
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(reg.Region),
@@ -116,9 +126,23 @@ func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry) (Token, error
 			opts = append(opts, config.WithUseDualStackEndpoint(aws.DualStackEndpointStateEnabled))
 		}
 	}
+	if via.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(via.Profile))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, append(opts, f.extra...)...)
 	if err != nil {
 		return Token{}, &stagedError{stageCredentials, err}
+	}
+	if via.RoleARN != "" {
+		// Assume the role with whatever the chain (or the profile) resolved;
+		// STS is called in the registry's region (AWS_ENDPOINT_URL_STS applies).
+		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), via.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "ecr-login"
+			if via.ExternalID != "" {
+				o.ExternalID = aws.String(via.ExternalID)
+			}
+		})
+		cfg.Credentials = aws.NewCredentialsCache(provider)
 	}
 	// Resolve credentials first, so a failure there is told apart from the API's.
 	credCtx := ctx

@@ -38,6 +38,8 @@ type Config struct {
 	IgnoreCredsStorage bool
 	// Env is the environment snapshot the identity and cache key come from.
 	Env Getenv
+	// Mappings is the optional per-registry configuration (nil: none).
+	Mappings *Mappings
 }
 
 // Credentials is a token as served to a client.
@@ -116,13 +118,17 @@ func (h *Helper) Get(serverURL string) (string, string, error) {
 // credentials are configured at all, the error is the protocol's not-found
 // (credentials.IsErrCredentialsNotFound), and no AWS code runs.
 func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials, error) {
-	reg, err := ParseRegistry(serverURL)
+	reg, via, where, err := h.route(serverURL)
 	if err != nil {
 		return Credentials{}, credentials.NewErrCredentialsNotFound()
 	}
-	id, err := ResolveIdentity(h.cfg.Env)
+	id, err := h.identity(via)
 	if err != nil {
-		return Credentials{}, h.fail(&FetchError{Registry: reg.Host, Kind: ErrConfig, Err: err, Message: err.Error(), Detail: err.Error()}, id)
+		msg := err.Error()
+		if where != "" {
+			msg += " (used by the mapping at " + where + ")"
+		}
+		return Credentials{}, h.fail(&FetchError{Registry: reg.Host, Kind: ErrConfig, Err: err, Message: msg, Detail: msg}, id)
 	}
 	if reg.Service == ServicePublic && id.Source == SourceNone {
 		h.logger.Debug("no AWS credentials configured; ECR Public will be pulled anonymously", "registry", reg.Host)
@@ -168,7 +174,7 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 		budget = staleFetchBudget
 	}
 	start := h.now()
-	tok, err := h.fetcher.FetchToken(fetchCtx, reg)
+	tok, err := h.fetcher.FetchToken(fetchCtx, reg, via)
 	if err != nil {
 		fe := classify(err, reg, id, budget)
 		if reg.Service == ServicePublic && errors.Is(fe, ErrNoCredentials) {
@@ -205,6 +211,41 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 		}
 	}
 	return c, nil
+}
+
+// route finds the ECR registry and the credentials for serverURL: the first
+// matching mapping of the configuration file decides, else the host itself
+// with the default chain. where names the mapping ("file:line") if one matched.
+func (h *Helper) route(serverURL string) (reg Registry, via Access, where string, err error) {
+	if h.cfg.Mappings != nil && len(h.cfg.Mappings.List) > 0 {
+		if host, herr := hostOf(serverURL); herr == nil {
+			if m := h.cfg.Mappings.Match(host); m != nil {
+				via = Access{Profile: m.Profile, RoleARN: m.RoleARN, ExternalID: m.ExternalID}
+				where = m.Where(h.cfg.Mappings.Path)
+				if m.target != nil {
+					return *m.target, via, where, nil
+				}
+				reg, err = ParseRegistry(host)
+				return reg, via, where, err
+			}
+		}
+	}
+	reg, err = ParseRegistry(serverURL)
+	return reg, Access{}, "", err
+}
+
+// identity describes the credentials via will use; a role is part of the
+// identity, so two mappings never share a cache entry.
+func (h *Helper) identity(via Access) (Identity, error) {
+	id, err := resolveIdentity(h.cfg.Env, via.Profile)
+	if err != nil || via.RoleARN == "" {
+		return id, err
+	}
+	sum := sha256.Sum256([]byte(id.ID + "\nrole=" + via.RoleARN + "\nexternal-id=" + via.ExternalID))
+	id.ID = hex.EncodeToString(sum[:16])
+	id.Description = "role " + via.RoleARN + " assumed with " + id.Description
+	id.Source = SourceAssumeRole
+	return id, nil
 }
 
 // fresh returns the cached entry for key if it may be served.

@@ -19,11 +19,13 @@ type fakeFetcher struct {
 	mu    sync.Mutex
 	calls []Registry
 	fetch func(ctx context.Context, reg Registry) (Token, error)
+	vias  []Access
 }
 
-func (f *fakeFetcher) FetchToken(ctx context.Context, reg Registry) (Token, error) {
+func (f *fakeFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (Token, error) {
 	f.mu.Lock()
 	f.calls = append(f.calls, reg)
+	f.vias = append(f.vias, via)
 	f.mu.Unlock()
 	return f.fetch(ctx, reg)
 }

@@ -85,6 +85,13 @@ var ignoredProfileKeys = map[string]bool{
 // ResolveIdentity works out which credentials the default chain will use.
 // It reads only the environment and the shared config and credentials files.
 func ResolveIdentity(env Getenv) (Identity, error) {
+	return resolveIdentity(env, "")
+}
+
+// resolveIdentity is ResolveIdentity; a non-empty forcedProfile is a profile
+// chosen in code (a per-registry mapping), which the SDK ranks above
+// environment keys and which must exist.
+func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 	files, err := loadSharedFiles(env)
 	if err != nil {
 		return Identity{}, err
@@ -113,6 +120,10 @@ func ResolveIdentity(env Getenv) (Identity, error) {
 	// its config); the others count as empty when missing. A broken
 	// source_profile chain is an error in every case, as in the SDK.
 	profile, strict := env("AWS_PROFILE"), true
+	if forcedProfile != "" {
+		profile = forcedProfile
+		add("forced-profile", forcedProfile)
+	}
 	if profile == "" {
 		profile, strict = env("AWS_DEFAULT_PROFILE"), false
 	}
@@ -132,6 +143,9 @@ func ResolveIdentity(env Getenv) (Identity, error) {
 	// none).
 	id := Identity{}
 	switch {
+	case forcedProfile != "":
+		id.Profile = profile
+		id.Source, id.Description = describeChain(chain, env)
 	case accessKey != "" && secretKey != "":
 		id.Source = SourceEnv
 		id.Description = "environment variables AWS_ACCESS_KEY_ID (…" + last4(accessKey) + ")"

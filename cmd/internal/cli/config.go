@@ -24,6 +24,7 @@ const (
 	EnvRefreshMargin      = "AWS_ECR_REFRESH_MARGIN"
 	EnvLogLevel           = "AWS_ECR_LOG_LEVEL"
 	EnvLogFile            = "AWS_ECR_LOG_FILE"
+	EnvConfigFile         = "AWS_ECR_CONFIG"
 )
 
 // Config is everything read from the environment, once, at start.
@@ -70,24 +71,39 @@ func LoadConfig(env ecr.Getenv) (Config, error) {
 	default:
 		return c, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, env(EnvLogLevel))
 	}
+	home := homeDir(env)
 	c.Helper.CacheDir = env(EnvCacheDir)
 	if c.Helper.CacheDir == "" {
-		home := env("HOME")
-		if home == "" {
-			home = env("USERPROFILE")
-		}
-		if home == "" {
-			if h, err := os.UserHomeDir(); err == nil {
-				home = h
-			}
-		}
 		if home != "" {
 			c.Helper.CacheDir = filepath.Join(home, ".ecr")
 		} else {
 			c.Helper.CacheDisabled = true
 		}
 	}
+	// The per-registry configuration: AWS_ECR_CONFIG must exist if set; the
+	// default ~/.ecr/config.yaml is optional.
+	if p := env(EnvConfigFile); p != "" {
+		c.Helper.Mappings, err = ecr.LoadMappings(p, true)
+	} else if home != "" {
+		c.Helper.Mappings, err = ecr.LoadMappings(filepath.Join(home, ".ecr", "config.yaml"), false)
+	}
+	if err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+func homeDir(env ecr.Getenv) string {
+	home := env("HOME")
+	if home == "" {
+		home = env("USERPROFILE")
+	}
+	if home == "" {
+		if h, err := os.UserHomeDir(); err == nil {
+			home = h
+		}
+	}
+	return home
 }
 
 func duration(env ecr.Getenv, name string, def, min time.Duration) (time.Duration, error) {
