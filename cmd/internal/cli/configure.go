@@ -154,7 +154,14 @@ func runConfigureFile(cmd string, args []string, stdout, stderr io.Writer, env e
 		return configureUsageError(stderr, usage, err.Error())
 	}
 
-	hosts, code := registryHosts(regs, stderr)
+	// Names mapped in the configuration file (~/.ecr/config.yaml) that are
+	// plain hosts get entries too; globs cannot be written as credHelpers keys.
+	cfg, err := LoadConfig(env)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s configure %s: %v\n", DockerHelperName, cmd, err)
+		return 1
+	}
+	hosts, code := registryHosts(append(regs, mappedHosts(cfg.Helper.Mappings)...), cfg.Helper.Mappings, stderr)
 	if code != 0 {
 		return code
 	}
@@ -247,11 +254,15 @@ func configureClient(docker bool) string {
 
 // registryHosts validates and normalises the REGISTRY arguments and appends
 // public.ecr.aws, without duplicates.
-func registryHosts(regs []string, stderr io.Writer) ([]string, int) {
+func registryHosts(regs []string, ms *ecr.Mappings, stderr io.Writer) ([]string, int) {
 	var hosts []string
 	seen := map[string]bool{}
 	for _, r := range append(regs, configureAlwaysHost) {
 		reg, err := ecr.ParseRegistry(r)
+		if err != nil && ms.Match(strings.ToLower(strings.TrimSpace(r))) != nil {
+			// A name in front of ECR that the configuration file maps.
+			reg, err = ecr.Registry{Host: strings.ToLower(strings.TrimSpace(r))}, nil
+		}
 		if err != nil {
 			// Say why, without repeating the host.
 			detail := strings.TrimPrefix(err.Error(), ecr.ErrNotECR.Error()+": ")
@@ -1040,4 +1051,18 @@ providers:
     #     value: default
 `, cacheDuration, apiVersion)
 	return b.String()
+}
+
+// mappedHosts are the configuration file's match names that are plain hosts.
+func mappedHosts(ms *ecr.Mappings) []string {
+	if ms == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range ms.List {
+		if !strings.ContainsAny(m.Match, "*?[") {
+			out = append(out, m.Match)
+		}
+	}
+	return out
 }

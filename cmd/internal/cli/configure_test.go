@@ -1249,3 +1249,29 @@ func FuzzConfigureDocker(f *testing.F) {
 		}
 	})
 }
+
+func TestConfigureDockerAddsMappedNames(t *testing.T) {
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "ecr.yaml")
+	writeFile(t, cfgFile, []byte("registries:\n"+
+		"  - match: registry.example.com\n    registry: 210987654321.dkr.ecr.eu-west-1.amazonaws.com\n    profile: ci\n"+
+		"  - match: \"*.dkr.ecr.eu-west-1.amazonaws.com\"\n    profile: dev\n"), 0o600)
+	env := mapEnv(map[string]string{"DOCKER_CONFIG": dir, "HOME": dir, "AWS_ECR_CONFIG": cfgFile})
+	if code, _, stderr := runConfigure(t, env, "docker", "123456789012.dkr.ecr.us-east-1.amazonaws.com"); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	got := credHelpersOf(t, readFile(t, filepath.Join(dir, "config.json")))
+	for _, h := range []string{"registry.example.com", "123456789012.dkr.ecr.us-east-1.amazonaws.com", "public.ecr.aws"} {
+		if got[h] != "ecr-login" {
+			t.Errorf("credHelpers[%s] = %q; all: %v", h, got[h], got)
+		}
+	}
+	if len(got) != 3 {
+		t.Fatalf("credHelpers = %v: a glob must not become a key", got)
+	}
+	// A broken configuration file is refused, naming it.
+	writeFile(t, cfgFile, []byte("registries:\n  - match: x\n    bogus: 1\n"), 0o600)
+	if code, _, stderr := runConfigure(t, env, "docker"); code != 1 || !strings.Contains(stderr, cfgFile+":3") {
+		t.Fatalf("exit %d stderr %q", code, stderr)
+	}
+}
