@@ -116,6 +116,13 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 	case errors.Is(err, context.Canceled):
 		fe.Kind = ErrTimeout
 		fe.Message = "interrupted before " + api + " answered"
+	case errors.Is(err, ErrMFARequired):
+		fe.Kind = ErrMFARequired
+		p := id.Profile
+		if p == "" {
+			p = "default"
+		}
+		fe.Message = fmt.Sprintf("AWS profile %q needs an MFA code and there is no terminal to ask on; run `docker-credential-ecr-login login --profile %s` in a terminal (it asks once and keeps the session until it expires), then retry", p, p)
 	case errors.As(err, &ssoErr) || (st == stageCredentials && id.Source == SourceSSO && ssoExpiredText(err)):
 		fe.Kind = ErrSSOExpired
 		fe.Message = fmt.Sprintf("the AWS SSO session for profile %q has expired or was never started; run `aws sso login --profile %s`", id.Profile, id.Profile)

@@ -17,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ecr-login/ecr-login/cache"
 )
 
 // Token is a registry password with its lifetime, as ECR issued it.
@@ -57,6 +59,8 @@ type publicAPI interface {
 // AWS_ENDPOINT_URL, AWS_CA_BUNDLE, proxies, AWS_EC2_METADATA_DISABLED, ...
 type SDKFetcher struct {
 	env         Getenv
+	prompt      Prompter
+	sessions    *cache.Store
 	imdsBudget  time.Duration
 	appID       string
 	maxAttempts int
@@ -77,6 +81,15 @@ func WithEnv(env Getenv) FetcherOption { return func(f *SDKFetcher) { f.env = en
 // before saying there are no credentials.
 func WithIMDSBudget(d time.Duration) FetcherOption { return func(f *SDKFetcher) { f.imdsBudget = d } }
 
+// WithPrompter sets how MFA codes are asked for (default TTYPrompter("")).
+func WithPrompter(p Prompter) FetcherOption { return func(f *SDKFetcher) { f.prompt = p } }
+
+// WithSessionStore keeps MFA sessions in store, so one prompt serves until
+// the session expires.
+func WithSessionStore(store *cache.Store) FetcherOption {
+	return func(f *SDKFetcher) { f.sessions = store }
+}
+
 // WithAppID sets the SDK's application id (part of the User-Agent).
 func WithAppID(id string) FetcherOption { return func(f *SDKFetcher) { f.appID = id } }
 
@@ -95,7 +108,7 @@ func WithLoadOptions(opts ...func(*config.LoadOptions) error) FetcherOption {
 // errors with jittered exponential backoff (8 attempts, pauses up to 5 s).
 func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
 	f := &SDKFetcher{appID: "ecr-login", maxAttempts: 8, maxBackoff: 5 * time.Second, imdsBudget: 2 * time.Second,
-		env: func(string) string { return "" }}
+		env: func(string) string { return "" }, prompt: TTYPrompter("")}
 	for _, o := range opts {
 		o(f)
 	}
@@ -106,47 +119,24 @@ func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
 // resolves credentials, and calls GetAuthorizationToken once (plus retries).
 func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (Token, error) {
 	last := &lastError{}
-	opts := []func(*config.LoadOptions) error{
-		config.WithRegion(reg.Region),
-		config.WithAppID(f.appID),
-		config.WithRetryer(func() aws.Retryer {
-			return recordingRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = f.maxAttempts
-				o.MaxBackoff = f.maxBackoff
-			}), last}
-		}),
-	}
-	// An explicit endpoint (a proxy, a VPC endpoint name, a test fake) is used
-	// as given; the SDK refuses to combine it with FIPS or dual-stack.
+	var variant []func(*config.LoadOptions) error
 	if !f.customEndpoint(reg) {
+		// An explicit endpoint (a proxy, a VPC endpoint name, a test fake) is
+		// used as given; the SDK refuses to combine it with FIPS or dual-stack.
 		if reg.FIPS {
-			opts = append(opts, config.WithUseFIPSEndpoint(aws.FIPSEndpointStateEnabled))
+			variant = append(variant, config.WithUseFIPSEndpoint(aws.FIPSEndpointStateEnabled))
 		}
 		if reg.DualStack {
-			opts = append(opts, config.WithUseDualStackEndpoint(aws.DualStackEndpointStateEnabled))
+			variant = append(variant, config.WithUseDualStackEndpoint(aws.DualStackEndpointStateEnabled))
 		}
 	}
-	if via.Profile != "" {
-		opts = append(opts, config.WithSharedConfigProfile(via.Profile))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, append(opts, f.extra...)...)
+	cfg, imds, err := f.loadConfig(ctx, reg.Region, via, last, false, variant...)
 	if err != nil {
 		return Token{}, &stagedError{stageCredentials, err}
 	}
-	if via.RoleARN != "" {
-		// Assume the role with whatever the chain (or the profile) resolved;
-		// STS is called in the registry's region (AWS_ENDPOINT_URL_STS applies).
-		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), via.RoleARN, func(o *stscreds.AssumeRoleOptions) {
-			o.RoleSessionName = "ecr-login"
-			if via.ExternalID != "" {
-				o.ExternalID = aws.String(via.ExternalID)
-			}
-		})
-		cfg.Credentials = aws.NewCredentialsCache(provider)
-	}
 	// Resolve credentials first, so a failure there is told apart from the API's.
 	credCtx := ctx
-	if aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil)) && f.imdsBudget > 0 {
+	if imds && f.imdsBudget > 0 {
 		var cancel context.CancelFunc
 		credCtx, cancel = context.WithTimeout(ctx, f.imdsBudget)
 		defer cancel()
@@ -168,6 +158,92 @@ func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (
 		err = &stagedError{stageAPI, &gaveUpError{last: last.get(), err: err}}
 	}
 	return tok, err
+}
+
+// loadConfig builds the SDK config for region and via: the default chain or
+// a profile, MFA codes asked through the prompter with the session cached,
+// and a role assumed on top when via names one. imds reports whether the
+// chain ends at EC2 instance metadata.
+func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, last *lastError, fresh bool, extra ...func(*config.LoadOptions) error) (cfg aws.Config, imds bool, err error) {
+	prompted := &promptFlag{}
+	opts := []func(*config.LoadOptions) error{
+		config.WithRegion(region),
+		config.WithAppID(f.appID),
+		config.WithRetryer(func() aws.Retryer {
+			return recordingRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = f.maxAttempts
+				o.MaxBackoff = f.maxBackoff
+			}), last}
+		}),
+		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
+			serial := aws.ToString(o.SerialNumber)
+			o.TokenProvider = func() (string, error) {
+				prompted.mark()
+				return f.prompt(ctx, fmt.Sprintf("MFA code for %s: ", serial))
+			}
+		}),
+	}
+	if via.Profile != "" {
+		opts = append(opts, config.WithSharedConfigProfile(via.Profile))
+	}
+	opts = append(append(opts, extra...), f.extra...)
+	cfg, err = config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return cfg, false, err
+	}
+	imds = aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil))
+	if f.sessions != nil {
+		who := via.Profile
+		if who == "" {
+			who = "the default profile"
+		}
+		cfg.Credentials = aws.NewCredentialsCache(&mfaSessions{inner: cfg.Credentials, store: f.sessions,
+			key: sessionKey(f.env, via), who: who, prompted: prompted, skipCached: fresh, now: time.Now})
+	}
+	if via.RoleARN != "" {
+		// Assume the role with whatever the chain (or the profile) resolved;
+		// STS is called in the registry's region (AWS_ENDPOINT_URL_STS applies).
+		provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), via.RoleARN, func(o *stscreds.AssumeRoleOptions) {
+			o.RoleSessionName = "ecr-login"
+			if via.ExternalID != "" {
+				o.ExternalID = aws.String(via.ExternalID)
+			}
+		})
+		cfg.Credentials = aws.NewCredentialsCache(provider)
+	}
+	return cfg, imds, nil
+}
+
+// Login resolves profile's credentials now, asking for the MFA code even if
+// a session is cached, and caches the new session. It returns when the
+// session expires, or a zero time if the profile asked for no code.
+func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, error) {
+	if f.sessions == nil {
+		return time.Time{}, errors.New("the token cache is off (AWS_ECR_DISABLE_CACHE), so an MFA session cannot be kept")
+	}
+	region := f.env("AWS_REGION")
+	if region == "" {
+		region = f.env("AWS_DEFAULT_REGION")
+	}
+	if region == "" {
+		region = "us-east-1"
+	}
+	cfg, _, err := f.loadConfig(ctx, region, Access{Profile: profile}, &lastError{}, true)
+	if err != nil {
+		return time.Time{}, err
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		return time.Time{}, err
+	}
+	if creds.Source == "ecr-login MFA session cache" || !creds.CanExpire {
+		return time.Time{}, nil
+	}
+	e, ok := f.sessions.Get(sessionKey(f.env, Access{Profile: profile}))
+	if !ok {
+		return time.Time{}, nil
+	}
+	return e.ExpiresAt, nil
 }
 
 // customEndpoint reports whether an endpoint URL is configured for reg's service.

@@ -40,6 +40,8 @@ type Config struct {
 	Env Getenv
 	// Mappings is the optional per-registry configuration (nil: none).
 	Mappings *Mappings
+	// TTY is the terminal device MFA codes are asked on ("" = /dev/tty).
+	TTY string
 }
 
 // Credentials is a token as served to a client.
@@ -96,10 +98,13 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 		o(h)
 	}
 	if h.fetcher == nil {
-		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env))
+		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)))
 	}
 	if !cfg.CacheDisabled && cfg.CacheDir != "" {
 		h.store = cache.Open(cfg.CacheDir, cache.WithLogger(h.logger))
+	}
+	if f, ok := h.fetcher.(*SDKFetcher); ok && f.sessions == nil {
+		f.sessions = h.store
 	}
 	return h
 }
@@ -342,4 +347,22 @@ func (h *Helper) List() (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// Login asks for the MFA code of profile now and keeps the session in the
+// cache (see SDKFetcher.Login). It needs the default SDK fetcher.
+func (h *Helper) Login(ctx context.Context, profile string) (time.Time, error) {
+	f, ok := h.fetcher.(*SDKFetcher)
+	if !ok {
+		return time.Time{}, errors.New("login needs the AWS SDK fetcher")
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout+2*time.Minute) // a person is typing
+	defer cancel()
+	exp, err := f.Login(ctx, profile)
+	if err != nil {
+		id, _ := h.identity(Access{Profile: profile})
+		fe := classify(&stagedError{stageCredentials, err}, Registry{Host: "profile " + profile}, id, h.cfg.Timeout)
+		return time.Time{}, h.fail(fe, id)
+	}
+	return exp, nil
 }

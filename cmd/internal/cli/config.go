@@ -25,6 +25,7 @@ const (
 	EnvLogLevel           = "AWS_ECR_LOG_LEVEL"
 	EnvLogFile            = "AWS_ECR_LOG_FILE"
 	EnvConfigFile         = "AWS_ECR_CONFIG"
+	EnvTTY                = "AWS_ECR_TTY"
 )
 
 // Config is everything read from the environment, once, at start.
@@ -54,6 +55,7 @@ func LoadConfig(env ecr.Getenv) (Config, error) {
 			RefreshMargin:      ecr.DefaultRefreshMargin,
 			CacheDisabled:      env(EnvDisableCache) != "",
 			IgnoreCredsStorage: truthy(env(EnvIgnoreCredsStorage)),
+			TTY:                env(EnvTTY),
 			Env:                env,
 		},
 		LogLevel: strings.ToLower(strings.TrimSpace(env(EnvLogLevel))),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
@@ -32,6 +33,8 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return RunConfigure(args[1:], stdout, stderr, Environ(environ))
 	case "token":
 		return runToken(ctx, args[1:], stdout, stderr, environ, opts...)
+	case "login":
+		return runLogin(ctx, args[1:], stdout, stderr, environ, opts...)
 	}
 	if len(args) != 1 {
 		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
@@ -119,5 +122,40 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 		return 1 // the helper logged the cause
 	}
 	fmt.Fprintln(stdout, c.Password)
+	return 0
+}
+
+// runLogin asks for a profile's MFA code on the terminal and keeps the
+// session, so that pulls (which cannot prompt without a terminal) work until
+// it expires.
+func runLogin(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
+	profile := ""
+	switch {
+	case len(args) == 2 && args[0] == "--profile":
+		profile = args[1]
+	case len(args) == 1 && strings.HasPrefix(args[0], "--profile="):
+		profile = strings.TrimPrefix(args[0], "--profile=")
+	case len(args) == 0:
+		profile = Environ(environ)("AWS_PROFILE")
+	}
+	if profile == "" {
+		fmt.Fprintf(stderr, "usage: %s login --profile PROFILE\n  asks for the profile's MFA code and caches the session\n", DockerHelperName)
+		return 2
+	}
+	h, _, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: error: %v\n", DockerHelperName, err)
+		return 1
+	}
+	defer closeLog()
+	exp, err := h.Login(ctx, profile)
+	if err != nil {
+		return 1 // the helper logged the cause
+	}
+	if exp.IsZero() {
+		fmt.Fprintf(stdout, "Profile %q asked for no MFA code; nothing to keep. Pulls use it directly.\n", profile)
+		return 0
+	}
+	fmt.Fprintf(stdout, "MFA session for profile %q cached until %s.\n", profile, exp.Local().Format(time.RFC1123))
 	return 0
 }

@@ -1,0 +1,133 @@
+package ecr
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ecr-login/ecr-login/cache"
+)
+
+// ErrMFARequired means a profile needs an MFA code and none could be asked for.
+var ErrMFARequired = errors.New("MFA code required")
+
+// errSessionNotSaved: credentials were had, but the session cache failed.
+var errSessionNotSaved = errors.New("MFA session not cached")
+
+// DefaultTTY is where MFA codes are asked for: stdin and stdout carry the
+// credential-helper protocol, so the prompt uses the controlling terminal.
+const DefaultTTY = "/dev/tty"
+
+// Prompter asks a person for a one-time code.
+type Prompter func(ctx context.Context, question string) (string, error)
+
+// TTYPrompter asks on the terminal device at path (DefaultTTY when empty).
+// Without a terminal it fails with ErrMFARequired.
+func TTYPrompter(path string) Prompter {
+	if path == "" {
+		path = DefaultTTY
+	}
+	return func(ctx context.Context, question string) (string, error) {
+		in, err := os.Open(path)
+		if err != nil {
+			return "", fmt.Errorf("%w: no terminal to ask on (%v)", ErrMFARequired, err)
+		}
+		defer in.Close()
+		out, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+		if err != nil {
+			return "", fmt.Errorf("%w: no terminal to ask on (%v)", ErrMFARequired, err)
+		}
+		defer out.Close()
+		fmt.Fprint(out, question)
+		type answer struct {
+			line string
+			err  error
+		}
+		ch := make(chan answer, 1)
+		go func() {
+			line, err := bufio.NewReader(in).ReadString('\n')
+			ch <- answer{line, err}
+		}()
+		select {
+		case <-ctx.Done():
+			fmt.Fprintln(out)
+			return "", context.Cause(ctx)
+		case a := <-ch:
+			code := strings.TrimSpace(a.line)
+			if code == "" {
+				return "", fmt.Errorf("%w: no code entered", ErrMFARequired)
+			}
+			return code, nil
+		}
+	}
+}
+
+// sessionKey names the cached MFA session of the profile via uses.
+func sessionKey(env Getenv, via Access) string {
+	profile := via.Profile
+	if profile == "" {
+		profile = firstEnv(env, "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
+	}
+	if profile == "" {
+		profile = "default"
+	}
+	sum := sha256.Sum256([]byte(env("AWS_CONFIG_FILE") + "\n" + env("HOME") + "\n" + profile))
+	return "mfa-session/" + hex.EncodeToString(sum[:12])
+}
+
+// sessionMinLife: a cached MFA session is reused only while it has at least
+// this long to live, so a fetch never starts with credentials about to lapse.
+const sessionMinLife = 5 * time.Minute
+
+// mfaSessions wraps a profile's credential provider: it serves the session
+// credentials an MFA prompt produced from the token cache (0600, like the
+// AWS CLI's own cache), and saves new ones, so the next pulls do not ask
+// again until the session expires.
+type mfaSessions struct {
+	inner      aws.CredentialsProvider
+	store      *cache.Store
+	key, who   string
+	prompted   *promptFlag
+	skipCached bool
+	now        func() time.Time
+}
+
+type promptFlag struct {
+	mu  sync.Mutex
+	set bool
+}
+
+func (p *promptFlag) mark()     { p.mu.Lock(); p.set = true; p.mu.Unlock() }
+func (p *promptFlag) was() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.set }
+
+func (m *mfaSessions) Retrieve(ctx context.Context) (aws.Credentials, error) {
+	if !m.skipCached {
+		if e, ok := m.store.Get(m.key); ok && m.now().Add(sessionMinLife).Before(e.ExpiresAt) {
+			secret, token, _ := strings.Cut(e.Password, "\n")
+			return aws.Credentials{AccessKeyID: e.Username, SecretAccessKey: secret, SessionToken: token,
+				Source: "ecr-login MFA session cache", CanExpire: true, Expires: e.ExpiresAt}, nil
+		}
+	}
+	creds, err := m.inner.Retrieve(ctx)
+	if err != nil || !m.prompted.was() || !creds.CanExpire {
+		return creds, err
+	}
+	now := m.now()
+	if err := m.store.Put(ctx, m.key, cache.Entry{
+		Service: "sts", Identity: "MFA session for " + m.who,
+		Username: creds.AccessKeyID, Password: creds.SecretAccessKey + "\n" + creds.SessionToken,
+		RequestedAt: now, ExpiresAt: creds.Expires,
+	}, now); err != nil {
+		return creds, fmt.Errorf("%w: the MFA session could not be saved: %v", errSessionNotSaved, err)
+	}
+	return creds, nil
+}
