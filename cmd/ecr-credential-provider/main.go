@@ -7,15 +7,13 @@ package main
 import (
 	"context"
 	"os"
-	"os/signal"
-	"syscall"
 
 	"github.com/ecr-login/ecr-login/cmd/internal/cli"
 )
 
+// No signal handler: SIGINT and SIGTERM end the process at once, which is
+// safe (cache writes are atomic renames, locks are released by the kernel)
+// and keeps a cache hit from paying for the runtime's signal thread.
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.RunProvider(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ())
-	stop()
-	os.Exit(code)
+	os.Exit(cli.RunProvider(context.Background(), os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Environ()))
 }
