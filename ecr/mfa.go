@@ -84,9 +84,13 @@ func sessionKey(env Getenv, via Access) string {
 	return "mfa-session/" + hex.EncodeToString(sum[:12])
 }
 
-// sessionMinLife: a cached MFA session is reused only while it has at least
+// SessionMinLife: a cached MFA session is reused only while it has at least
 // this long to live, so a fetch never starts with credentials about to lapse.
-const sessionMinLife = 5 * time.Minute
+const SessionMinLife = 5 * time.Minute
+
+// SessionService is the Service of cache entries that hold an MFA session's
+// AWS credentials rather than a registry token.
+const SessionService = "sts"
 
 // mfaSessions wraps a profile's credential provider: it serves the session
 // credentials an MFA prompt produced from the token cache (0600, like the
@@ -111,7 +115,7 @@ func (p *promptFlag) was() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.set
 
 func (m *mfaSessions) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if !m.skipCached {
-		if e, ok := m.store.Get(m.key); ok && m.now().Add(sessionMinLife).Before(e.ExpiresAt) {
+		if e, ok := m.store.Get(m.key); ok && m.now().Add(SessionMinLife).Before(e.ExpiresAt) {
 			secret, token, _ := strings.Cut(e.Password, "\n")
 			return aws.Credentials{AccessKeyID: e.Username, SecretAccessKey: secret, SessionToken: token,
 				Source: "ecr-login MFA session cache", CanExpire: true, Expires: e.ExpiresAt}, nil
@@ -123,7 +127,7 @@ func (m *mfaSessions) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	}
 	now := m.now()
 	if err := m.store.Put(ctx, m.key, cache.Entry{
-		Service: "sts", Identity: "MFA session for " + m.who,
+		Service: SessionService, Identity: "MFA session for " + m.who,
 		Username: creds.AccessKeyID, Password: creds.SecretAccessKey + "\n" + creds.SessionToken,
 		RequestedAt: now, ExpiresAt: creds.Expires,
 	}, now); err != nil {

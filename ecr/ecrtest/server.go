@@ -16,11 +16,18 @@
 // listener (the standalone e2e/fake-ecr process does that); [Server] wraps a
 // Fake in an httptest.Server on 127.0.0.1 for in-process tests.
 //
-// Besides the AWS protocol (POST on any path outside /_fake/), the handler
+// The same handler also answers AWS STS (GetCallerIdentity and AssumeRole in
+// the AWS Query protocol, see sts.go), so that one URL can serve as both
+// AWS_ENDPOINT_URL_ECR and AWS_ENDPOINT_URL_STS: a request with a
+// form-encoded body or a SigV4 scope for service "sts" is an STS request.
+// Credentials issued by the fake's AssumeRole are remembered, and ECR calls
+// signed with them say which role they came from (Call.AssumedRole).
+//
+// Besides the AWS protocols (POST on any path outside /_fake/), the handler
 // serves a small admin API:
 //
-//	GET  /_fake/calls   -> {"calls":N,"throttled":M,"log":[Call...]}
-//	POST /_fake/reset   -> zeroes the counters and the call log, refills the rate bucket
+//	GET  /_fake/calls   -> {"calls":N,"throttled":M,"log":[Call...],"sts_calls":K,"sts_log":[STSCall...]}
+//	POST /_fake/reset   -> zeroes the counters and the call logs, refills the rate bucket
 //	POST /_fake/fault   <- {"kind":"throttling","times":2,"duration":"1s","service":"ecr"}
 //
 // This package only depends on the standard library.
@@ -85,6 +92,9 @@ type Call struct {
 	RegistryIDs  []string  `json:"registryIds,omitempty"` // registryIds from the request body (ECR only)
 	UserAgent    string    `json:"userAgent,omitempty"`
 	Time         time.Time `json:"time"` // the fake's clock when the request arrived
+	// AssumedRole is the role ARN when the access key id was issued by this
+	// fake's AssumeRole; "" for any other key.
+	AssumedRole string `json:"assumedRole,omitempty"`
 
 	// Outcome, as decided by the fake.
 	Status    int       `json:"status"`              // HTTP status answered; 0 when the connection was reset
@@ -215,9 +225,12 @@ type Fault struct {
 	// disconnected) or the fake is closed.
 	Duration time.Duration `json:"-"`
 
-	// Service, if set ("ecr" or "ecr-public"), restricts the fault to calls
-	// signed for that service; other calls are answered normally and do not
-	// consume Times.
+	// Service, if set ("ecr", "ecr-public" or "sts"), restricts the fault to
+	// calls signed for that service; other calls are answered normally and do
+	// not consume Times. STS calls see a fault only when Service is "sts"
+	// (error kinds answer STS's codes, see stsFaultError; malformed-json
+	// truncates the XML, expired-authorization issues already expired
+	// credentials; other payload kinds answer normally).
 	Service string `json:"service,omitempty"`
 
 	// Message overrides the error message of error kinds.
@@ -247,6 +260,7 @@ type config struct {
 	burst        int
 	onCall       func(Call)
 	fault        Fault
+	sts          stsConfig
 }
 
 // WithPassword sets the password returned in every successful answer: the
@@ -309,6 +323,7 @@ type Fake struct {
 	faultLeft int // remaining calls for fault.Times > 0
 	tokens    float64
 	lastFill  time.Time
+	sts       stsState
 }
 
 // New returns a Fake configured by opts.
@@ -371,12 +386,14 @@ func (f *Fake) Throttled() int {
 	return f.throttled
 }
 
-// Reset clears the call log and counters and refills the rate bucket. The
-// current fault is kept.
+// Reset clears the call logs (ECR and STS) and counters and refills the rate
+// bucket. The current fault is kept, and so are the credentials AssumeRole
+// issued (clients may still hold them).
 func (f *Fake) Reset() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = nil
+	f.sts.calls = nil
 	f.throttled = 0
 	f.tokens = float64(f.cfg.burst)
 	f.lastFill = f.cfg.clock()
@@ -399,6 +416,10 @@ func (f *Fake) setFaultLocked(ft Fault) {
 func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, AdminPrefix) {
 		f.serveAdmin(w, r)
+		return
+	}
+	if isSTSRequest(r) {
+		f.serveSTS(w, r)
 		return
 	}
 	f.serveAWS(w, r)
@@ -441,6 +462,23 @@ func (f *Fake) serveAWS(w http.ResponseWriter, r *http.Request) {
 		SessionToken: r.Header.Get("X-Amz-Security-Token") != "",
 		UserAgent:    r.UserAgent(),
 		Time:         f.cfg.clock(),
+	}
+
+	// Temporary credentials from the fake's AssumeRole must come with their
+	// session token and be used before they expire.
+	role, problem := f.credentialProblem(cred.AccessKeyID, r.Header.Get("X-Amz-Security-Token"), call.Time)
+	call.AssumedRole = role
+	switch problem {
+	case "invalid":
+		call.Status, call.ErrorCode = http.StatusBadRequest, "UnrecognizedClientException"
+		f.record(call)
+		writeAWSError(w, call.Status, call.ErrorCode, "The security token included in the request is invalid.")
+		return
+	case "expired":
+		call.Status, call.ErrorCode = http.StatusBadRequest, "ExpiredTokenException"
+		f.record(call)
+		writeAWSError(w, call.Status, call.ErrorCode, "The security token included in the request is expired")
+		return
 	}
 
 	var public bool
@@ -779,6 +817,9 @@ type Stats struct {
 	Calls     int    `json:"calls"`
 	Throttled int    `json:"throttled"`
 	Log       []Call `json:"log"`
+
+	STSCalls int       `json:"sts_calls"`
+	STSLog   []STSCall `json:"sts_log"`
 }
 
 func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
@@ -789,7 +830,8 @@ func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.mu.Lock()
-		st := Stats{Calls: len(f.calls), Throttled: f.throttled, Log: append([]Call{}, f.calls...)}
+		st := Stats{Calls: len(f.calls), Throttled: f.throttled, Log: append([]Call{}, f.calls...),
+			STSCalls: len(f.sts.calls), STSLog: append([]STSCall{}, f.sts.calls...)}
 		f.mu.Unlock()
 		writeJSON(w, http.StatusOK, st)
 	case AdminPrefix + "reset":
@@ -798,7 +840,7 @@ func (f *Fake) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		f.Reset()
-		writeJSON(w, http.StatusOK, Stats{Log: []Call{}})
+		writeJSON(w, http.StatusOK, Stats{Log: []Call{}, STSLog: []STSCall{}})
 	case AdminPrefix + "fault":
 		if r.Method != http.MethodPost {
 			adminMethodNotAllowed(w, "POST")

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -33,6 +34,8 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return RunConfigure(args[1:], stdout, stderr, Environ(environ))
 	case "token":
 		return runToken(ctx, args[1:], stdout, stderr, environ, opts...)
+	case "cache":
+		return RunCache(args[1:], stdout, stderr, environ)
 	case "login":
 		return runLogin(ctx, args[1:], stdout, stderr, environ, opts...)
 	}
@@ -93,10 +96,28 @@ func readInput(stdin io.Reader, verb string) (io.Reader, error) {
 	if len(data) > maxStdin {
 		return nil, fmt.Errorf("%s: input on stdin is larger than 1 MiB; expected a registry host name", verb)
 	}
-	if verb != credentials.ActionStore && len(bytes.TrimSpace(data)) > 4096 {
+	if verb == credentials.ActionStore {
+		// credentials.Store reads stdin with a bufio.Scanner, whose lines
+		// stop at 64 KiB with "bufio.Scanner: token too long".
+		for _, line := range bytes.Split(data, []byte("\n")) {
+			if len(line) >= bufio.MaxScanTokenSize {
+				return nil, fmt.Errorf("%s: a line on stdin is longer than 64 KiB; expected JSON credentials", verb)
+			}
+		}
+		return bytes.NewReader(data), nil
+	}
+	host := bytes.TrimSpace(data)
+	if len(host) > 4096 {
 		return nil, fmt.Errorf("%s: input on stdin is %d bytes; expected a registry host name", verb, len(data))
 	}
-	return bytes.NewReader(data), nil
+	// credentials.Get and Erase glue lines together without a separator, so
+	// "HOST-PART\nREST" would name another host: refuse it.
+	if bytes.IndexByte(host, '\n') >= 0 {
+		return nil, fmt.Errorf("%s: input on stdin has more than one line; expected one registry host name", verb)
+	}
+	// Hand over the trimmed host (they trim it anyway): padding around it
+	// must not run into their scanner's 64 KiB line limit.
+	return bytes.NewReader(host), nil
 }
 
 // runToken prints only the password for one registry, for tools that cannot
