@@ -306,9 +306,7 @@ func (h *Helper) fail(fe *FetchError, id Identity) error {
 	return fe
 }
 
-func (h *Helper) redact(s string) string {
-	return redact(s, []string{h.cfg.Env("AWS_SECRET_ACCESS_KEY"), h.cfg.Env("AWS_SECRET_KEY"), h.cfg.Env("AWS_SESSION_TOKEN"), h.cfg.Env("AWS_SECURITY_TOKEN")})
-}
+func (h *Helper) redact(s string) string { return redact(s, h.secrets()) }
 
 // Add implements credentials.Helper. The helper mints its own tokens, so
 // `docker login` has nothing to store; it succeeds so that it does not break.

@@ -82,9 +82,15 @@ func baseEnv(t *testing.T, fakeURL string) map[string]string {
 
 func runHelper(t *testing.T, env map[string]string, verb, stdin string) run {
 	t.Helper()
+	return runHelperArgs(t, env, stdin, verb)
+}
+
+// runHelperArgs runs the helper with any arguments and checks that no secret leaked.
+func runHelperArgs(t *testing.T, env map[string]string, stdin string, args ...string) run {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, helperBin, verb)
+	cmd := exec.CommandContext(ctx, helperBin, args...)
 	for k, v := range env {
 		if v != "" {
 			cmd.Env = append(cmd.Env, k+"="+v)

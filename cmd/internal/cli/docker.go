@@ -38,6 +38,8 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return RunCache(args[1:], stdout, stderr, environ)
 	case "login":
 		return runLogin(ctx, args[1:], stdout, stderr, environ, opts...)
+	case "doctor":
+		return runDoctor(ctx, args[1:], stdout, stderr, environ, opts...)
 	}
 	if len(args) != 1 {
 		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
@@ -50,7 +52,10 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	case "-h", "--help", "help":
 		fmt.Fprintf(stdout, "usage: %[1]s <get|store|erase|list|version>\n"+
 			"       %[1]s configure <docker|podman|kubelet> [REGISTRY...]\n"+
-			"       %[1]s token REGISTRY\n\n"+
+			"       %[1]s token REGISTRY\n"+
+			"       %[1]s doctor [REGISTRY]\n"+
+			"       %[1]s cache list|clear\n"+
+			"       %[1]s login --profile PROFILE\n\n"+
 			"A Docker credential helper for Amazon ECR. Docker runs it for registries listed under\n"+
 			"\"credHelpers\" in ~/.docker/config.json; see the README for configuration.\n", DockerHelperName)
 		return 0

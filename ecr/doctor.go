@@ -1,0 +1,194 @@
+package ecr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+)
+
+// Check is one step of Doctor: what was checked, whether it passed, what
+// was found, and what to do when it did not pass. Nothing in it is secret.
+type Check struct {
+	Name    string
+	OK      bool
+	Skipped bool
+	Detail  string
+	Remedy  string
+}
+
+// Doctor checks, step by step, everything a `get` for registry depends on:
+// how the host parses, which mapping applies, which credential source the
+// SDK will use and whether it resolves, who the caller is (STS
+// GetCallerIdentity), a real token fetch, and the cache directory. With an
+// empty registry it checks the default credentials and the cache only.
+// It writes nothing to the cache.
+func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
+	var checks []Check
+	add := func(c Check) { checks = append(checks, c) }
+	f, _ := h.fetcher.(*SDKFetcher)
+
+	reg, via, where := Registry{}, Access{}, ""
+	if registry != "" {
+		var err error
+		reg, via, where, err = h.route(registry)
+		if err != nil {
+			add(Check{Name: "registry", Detail: "not an Amazon ECR registry host, and no mapping in the configuration file names it",
+				Remedy: "use a host like 123456789012.dkr.ecr.us-east-1.amazonaws.com, or map the name in ~/.ecr/config.yaml with `registry:`"})
+			return checks
+		}
+		detail := fmt.Sprintf("%s: service %s, partition %s, region %s", reg.Host, reg.Service, reg.Partition, reg.Region)
+		if reg.AccountID != "" {
+			detail += ", account " + reg.AccountID
+		}
+		if v := reg.Variant(); v != "" {
+			detail += ", endpoint " + v
+		}
+		add(Check{Name: "registry", OK: true, Detail: detail})
+		switch {
+		case where != "":
+			add(Check{Name: "mapping", OK: true, Detail: fmt.Sprintf("%s applies: %s", where, describeAccess(via))})
+		case h.cfg.Mappings != nil && len(h.cfg.Mappings.List) > 0:
+			add(Check{Name: "mapping", OK: true, Detail: "no mapping in " + h.cfg.Mappings.Path + " matches; the default credential chain applies"})
+		default:
+			add(Check{Name: "mapping", OK: true, Detail: "no configuration file; the default credential chain applies"})
+		}
+	}
+
+	id, err := h.identity(via)
+	if err != nil {
+		add(Check{Name: "credential source", Detail: redact(err.Error(), h.secrets()), Remedy: "fix the profile name or the AWS config files"})
+		return checks
+	}
+	src := Check{Name: "credential source", OK: id.Source != SourceNone, Detail: fmt.Sprintf("%s: %s", id.Source, id.Description)}
+	if !src.OK {
+		src.Remedy = noCredentialsError(reg, id).Message
+	}
+	add(src)
+	if f == nil || !src.OK {
+		return checks
+	}
+
+	region := reg.Region
+	if region == "" {
+		if region = firstEnv(h.cfg.Env, "AWS_REGION", "AWS_DEFAULT_REGION"); region == "" {
+			region = "us-east-1"
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
+	defer cancel()
+	fail := func(name string, err error) Check {
+		fe := classify(&stagedError{stageCredentials, err}, reg, id, h.cfg.Timeout)
+		return Check{Name: name, Detail: fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())}
+	}
+	cfg, _, err := f.loadConfig(ctx, region, via, &lastError{}, false)
+	if err != nil {
+		add(fail("credentials", err))
+		return checks
+	}
+	creds, err := cfg.Credentials.Retrieve(ctx)
+	if err != nil {
+		add(fail("credentials", err))
+		return checks
+	}
+	exp := "do not expire"
+	if creds.CanExpire {
+		exp = "expire at " + creds.Expires.UTC().Format(time.RFC3339) + " (in " + time.Until(creds.Expires).Round(time.Minute).String() + ")"
+	}
+	add(Check{Name: "credentials", OK: true, Detail: fmt.Sprintf("key id …%s from %s; they %s", last4(creds.AccessKeyID), creds.Source, exp)})
+
+	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		c := Check{Name: "caller identity", Detail: "STS GetCallerIdentity failed"}
+		var apiErr smithy.APIError
+		if errors.As(err, &apiErr) {
+			c.Remedy = fmt.Sprintf("STS refused the credentials (%s: %s); check them, or the profile", apiErr.ErrorCode(), apiErr.ErrorMessage())
+		} else {
+			c.Remedy = "could not reach STS; check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS): " + firstLine(err)
+		}
+		c.Remedy = redact(c.Remedy, h.secrets())
+		add(c)
+	} else {
+		add(Check{Name: "caller identity", OK: true, Detail: fmt.Sprintf("%s (account %s)", aws.ToString(who.Arn), aws.ToString(who.Account))})
+	}
+
+	if registry != "" {
+		start := time.Now()
+		tok, err := f.FetchToken(ctx, reg, via)
+		if err != nil {
+			fe := classify(err, reg, id, h.cfg.Timeout)
+			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
+		} else {
+			add(Check{Name: "token", OK: true, Detail: fmt.Sprintf("ECR issued a token for user %s, valid until %s (took %s)",
+				tok.Username, tok.ExpiresAt.UTC().Format(time.RFC3339), time.Since(start).Round(time.Millisecond))})
+		}
+	}
+	add(h.cacheCheck(id))
+	return checks
+}
+
+func describeAccess(via Access) string {
+	switch {
+	case via.Profile != "" && via.RoleARN != "":
+		return fmt.Sprintf("profile %q, then role %s", via.Profile, via.RoleARN)
+	case via.Profile != "":
+		return fmt.Sprintf("profile %q", via.Profile)
+	case via.RoleARN != "":
+		return "role " + via.RoleARN + " assumed with the default chain"
+	}
+	return "the default chain"
+}
+
+// cacheCheck reports the cache directory: where, permissions, writable, entries.
+func (h *Helper) cacheCheck(id Identity) Check {
+	c := Check{Name: "cache"}
+	if h.store == nil {
+		c.OK, c.Detail = true, "caching is off (AWS_ECR_DISABLE_CACHE); every pull asks ECR"
+		return c
+	}
+	dir := h.store.Dir()
+	fi, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		c.OK, c.Detail = true, dir+" does not exist yet; it is created (0700) on the first fetch"
+		return c
+	case err != nil:
+		c.Detail, c.Remedy = err.Error(), "make "+dir+" a directory you own, mode 0700"
+		return c
+	}
+	tmp, err := os.CreateTemp(dir, ".doctor-*")
+	if err != nil {
+		c.Detail, c.Remedy = dir+" is not writable: "+err.Error(), "make "+dir+" a directory you own, mode 0700, or set AWS_ECR_CACHE_DIR"
+		return c
+	}
+	tmp.Close()
+	os.Remove(tmp.Name())
+	if fi.Mode().Perm()&0o022 != 0 {
+		c.Detail, c.Remedy = fmt.Sprintf("%s is writable by others (mode %04o); the cache is not used", dir, fi.Mode().Perm()), "chmod 700 "+dir
+		return c
+	}
+	total, mine, fresh := 0, 0, 0
+	now := h.now()
+	for _, e := range h.store.Entries() {
+		total++
+		if e.IdentityID == id.ID {
+			mine++
+			if e.Fresh(now, h.cfg.RefreshMargin) {
+				fresh++
+			}
+		}
+	}
+	c.OK = true
+	c.Detail = fmt.Sprintf("%s (mode %04o): %d entries, %d for this identity (%d fresh) in %s", dir, fi.Mode().Perm(), total, mine, fresh, filepath.Base(h.store.Path()))
+	return c
+}
+
+func (h *Helper) secrets() []string {
+	return []string{h.cfg.Env("AWS_SECRET_ACCESS_KEY"), h.cfg.Env("AWS_SECRET_KEY"), h.cfg.Env("AWS_SESSION_TOKEN"), h.cfg.Env("AWS_SECURITY_TOKEN")}
+}
