@@ -210,3 +210,26 @@ func TestECRFailureExitsNonZeroWithCause(t *testing.T) {
 		t.Fatalf("exit %d stdout %q stderr %q", code, out, stderr)
 	}
 }
+
+func TestReadsTheSameConfigurationFile(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := providerEnv(t, fake.URL())
+	cfg := filepath.Join(t.TempDir(), "ecr.yaml")
+	if err := os.WriteFile(cfg, []byte("registries:\n  - match: mirror.example.com\n    registry: 210987654321.dkr.ecr.eu-west-1.amazonaws.com\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env = append(env, "AWS_ECR_CONFIG="+cfg)
+	code, out, stderr := runProvider(t, env, request("credentialprovider.kubelet.k8s.io/v1", "mirror.example.com/team/app:1"))
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var r credv1.CredentialProviderResponse
+	strictDecode(t, out, &r)
+	if a, ok := r.Auth["mirror.example.com"]; !ok || a.Password != fake.Password() || len(r.Auth) != 1 {
+		t.Fatalf("auth = %v", r.Auth)
+	}
+	if c := fake.Calls(); len(c) != 1 || c[0].Region != "eu-west-1" {
+		t.Fatalf("calls = %+v", c)
+	}
+}
