@@ -12,7 +12,7 @@ FUZZTIME  ?= 10s
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build install test e2e demo bench fuzz lint cross clean
+.PHONY: all build install test e2e demo bench fleet fuzz lint cross clean
 
 all: build
 
@@ -41,10 +41,15 @@ e2e: build
 demo:
 	$(GO) run ./e2e/demo
 
-## bench: Go benchmarks and the binary-level latency/RSS table
+## bench: Go benchmarks, the binary-level latency/RSS table and the fleet simulation
 bench: build
 	$(GO) test -run XXX -bench . -benchmem ./cache/ ./ecr/
 	$(GO) run ./e2e/bench
+	$(GO) run ./e2e/fleet
+
+## fleet: 500 cold helper processes at once against a fake ECR with ECR's quota (20/s, burst 200)
+fleet:
+	$(GO) run ./e2e/fleet
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 10s)
 fuzz:
