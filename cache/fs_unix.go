@@ -12,7 +12,7 @@ import (
 func openNoFollow(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil && errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("%w: %s is a symlink", ErrUnsafe, path)
+		return nil, fmt.Errorf("%w: %s is a symlink; remove it", ErrUnsafe, path)
 	}
 	return f, err
 }
@@ -20,7 +20,7 @@ func openNoFollow(path string) (*os.File, error) {
 func openLockFile(path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|syscall.O_NOFOLLOW, 0o600)
 	if err != nil && errors.Is(err, syscall.ELOOP) {
-		return nil, fmt.Errorf("%w: %s is a symlink", ErrUnsafe, path)
+		return nil, fmt.Errorf("%w: %s is a symlink; remove it", ErrUnsafe, path)
 	}
 	return f, err
 }
@@ -51,7 +51,7 @@ func checkDir(dir string) error {
 		return err
 	}
 	if !fi.IsDir() {
-		return fmt.Errorf("%w: %s is not a directory", ErrUnsafe, dir)
+		return fmt.Errorf("%w: %s is not a directory; remove it or use another cache directory", ErrUnsafe, dir)
 	}
 	return checkOwner(dir, fi, "directory")
 }
@@ -63,7 +63,7 @@ func checkFile(f *os.File) error {
 		return err
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%w: %s is not a regular file", ErrUnsafe, f.Name())
+		return fmt.Errorf("%w: %s is not a regular file; remove it", ErrUnsafe, f.Name())
 	}
 	return checkOwner(f.Name(), fi, "file")
 }
@@ -74,10 +74,14 @@ func checkOwner(path string, fi os.FileInfo, what string) error {
 		return nil
 	}
 	if uid := os.Geteuid(); int(st.Uid) != uid {
-		return fmt.Errorf("%w: %s %s is owned by uid %d, not %d", ErrUnsafe, what, path, st.Uid, uid)
+		return fmt.Errorf("%w: %s %s is owned by uid %d, not %d; use a cache directory of your own", ErrUnsafe, what, path, st.Uid, uid)
 	}
 	if fi.Mode().Perm()&0o022 != 0 {
-		return fmt.Errorf("%w: %s %s is writable by other users (mode %04o)", ErrUnsafe, what, path, fi.Mode().Perm())
+		fix := "chmod 600"
+		if what == "directory" {
+			fix = "chmod 700"
+		}
+		return fmt.Errorf("%w: %s %s is writable by other users (mode %04o); make it private: %s %s", ErrUnsafe, what, path, fi.Mode().Perm(), fix, path)
 	}
 	return nil
 }

@@ -13,6 +13,8 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 )
 
@@ -50,6 +52,9 @@ type Store struct {
 	dir    string
 	logger *slog.Logger
 	poll   time.Duration
+
+	mu     sync.Mutex
+	warned map[string]bool // read problems already logged
 }
 
 // Option configures a Store.
@@ -100,6 +105,18 @@ func (s *Store) logRead(err error) {
 	if errors.Is(err, fs.ErrNotExist) {
 		return
 	}
+	// One process reads the file several times (lookup, re-check under the
+	// lock, fallback, write): say what is wrong with it once.
+	s.mu.Lock()
+	seen := s.warned[err.Error()]
+	if s.warned == nil {
+		s.warned = map[string]bool{}
+	}
+	s.warned[err.Error()] = true
+	s.mu.Unlock()
+	if seen {
+		return
+	}
 	s.logger.Warn("ignoring token cache file", "path", s.Path(), "reason", err.Error())
 }
 
@@ -143,6 +160,7 @@ func (s *Store) update(ctx context.Context, change func(map[string]Entry)) error
 		return err
 	}
 	defer unlock()
+	s.removeStaleTemps()
 	f, err := s.read()
 	switch {
 	case err == nil:
@@ -179,6 +197,9 @@ func (s *Store) LockKey(ctx context.Context, key string) (unlock func(), err err
 // lock takes an exclusive OS lock on path, polling until ctx is done.
 func (s *Store) lock(ctx context.Context, path string) (func(), error) {
 	f, err := openLockFile(path)
+	if errors.Is(err, fs.ErrPermission) {
+		return nil, fmt.Errorf("opening cache lock: %w (the cache directory must be writable by you; fix its permissions or use another cache directory)", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("opening cache lock: %w", err)
 	}
@@ -254,9 +275,39 @@ func Decode(data []byte) (File, error) {
 // ensureDir creates the directory (0700) if needed and checks it is safe to write.
 func (s *Store) ensureDir() error {
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return fmt.Errorf("creating cache directory: %w", err)
+		return fmt.Errorf("creating cache directory: %w; use another cache directory", err)
 	}
 	return checkDir(s.dir)
+}
+
+// staleTempAge is the age from which a temp file of writeAtomic counts as
+// abandoned. Temp files are made only under the write lock and live for
+// milliseconds; one that is older was left by a writer that was killed (or
+// lost power) between creating and renaming it.
+const staleTempAge = time.Minute
+
+// removeStaleTemps deletes temp files that killed writers left in the cache
+// directory, so that they do not pile up. It runs under the write lock and
+// leaves young ones alone, in case some other writer does not take the lock.
+func (s *Store) removeStaleTemps() {
+	ents, err := os.ReadDir(s.dir)
+	if err != nil {
+		return
+	}
+	prefix := "." + FileName + "."
+	for _, d := range ents {
+		name := d.Name()
+		if !d.Type().IsRegular() || !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ".tmp") {
+			continue
+		}
+		fi, err := d.Info()
+		if err != nil || time.Since(fi.ModTime()) < staleTempAge {
+			continue
+		}
+		if err := os.Remove(filepath.Join(s.dir, name)); err == nil {
+			s.logger.Debug("removed a temp file left by an interrupted cache write", "path", filepath.Join(s.dir, name))
+		}
+	}
 }
 
 // writeAtomic replaces dir/name with data: a temp file in dir, 0600 before any

@@ -838,6 +838,67 @@ check_moto() {
   pass $name
 }
 
+# A full file system under the cache directory: get still answers with the
+# right password, says on stderr that it could not cache the token, and leaves
+# no partial cache file or temp file behind. The tmpfs lives in the suite's
+# private mount namespace.
+check_full_filesystem() {
+  local name=full-filesystem mnt out rc c0 c1 i
+  local errf=$T/$name.stderr
+  if [[ $(id -u) -ne 0 ]]; then
+    skip $name "needs root (mounts a tmpfs)"
+    return 0
+  fi
+  mnt=$(mktemp -d "$T/fullfs.XXXXXX")
+  if ! run $name mount -t tmpfs -o size=64k,mode=0700 tmpfs "$mnt"; then
+    fail $name "cannot mount a 64k tmpfs at $mnt: $(why $name)" $name
+    return 0
+  fi
+  # Fill it: dd stops at ENOSPC.
+  run $name dd if=/dev/zero of="$mnt/fill" bs=4k || true
+  if printf x 2>/dev/null >"$mnt/probe"; then
+    fail $name "the tmpfs at $mnt still takes data after dd filled it" $name
+    umount "$mnt" 2>/dev/null || true
+    return 0
+  fi
+  rm -f "$mnt/probe"
+  c0=$(fake_calls) || { fail $name "cannot read $FAKE/_fake/calls"; umount "$mnt" 2>/dev/null || true; return 0; }
+  for i in 1 2; do
+    rc=0
+    out=$(printf '%s' "$H1" | env AWS_ECR_CACHE_DIR="$mnt" timeout -k 5 "$CMD_TIMEOUT" "$HELPER" get 2>"$errf") || rc=$?
+    { printf '+ get #%d on a full file system: exit %d\n' "$i" "$rc"; cat "$errf"; } >>"$LOGDIR/$name.log"
+    if ((rc != 0)); then
+      fail $name "get #$i with a full cache file system exited $rc: $(why $name)" $name
+      umount "$mnt" 2>/dev/null || true
+      return 0
+    fi
+    if ! jq -e --arg p "$PASSWORD" '.Username == "AWS" and .Secret == $p' >/dev/null 2>&1 <<<"$out"; then
+      fail $name "get #$i printed $(jq -c '.Secret |= "<redacted>"' <<<"$out" 2>/dev/null || echo 'non-JSON output'), want Username AWS and the fake's password" $name
+      umount "$mnt" 2>/dev/null || true
+      return 0
+    fi
+    if ! grep -q 'could not save the token in the cache' "$errf" || ! grep -q 'no space left on device' "$errf"; then
+      fail $name "get #$i did not say on stderr that it could not cache the token (no space left on device)" $name
+      umount "$mnt" 2>/dev/null || true
+      return 0
+    fi
+  done
+  c1=$(fake_calls) || c1=""
+  local left
+  left=$(find "$mnt" -mindepth 1 \( -name '*.tmp' -o -name 'ecr-login-cache.json' \) -printf '%f ' 2>/dev/null)
+  ls -la "$mnt" >>"$LOGDIR/$name.log" 2>&1 || true
+  umount "$mnt" 2>/dev/null || true
+  if [[ -n $left ]]; then
+    fail $name "a failed cache write left $left behind" $name
+    return 0
+  fi
+  if [[ $c1 != $((c0 + 2)) ]]; then
+    fail $name "fake-ecr calls went $c0 -> ${c1:-?} for two gets; with nothing cached each must ask ECR" $name
+    return 0
+  fi
+  pass $name
+}
+
 SUMMARY_DONE=0
 inner() {
   T=$E2E_TMP
@@ -862,6 +923,7 @@ inner() {
     check_docker_cli
     check_kubelet_cri
     check_single_call
+    check_full_filesystem
     check_moto
   fi
   local rc=0

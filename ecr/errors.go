@@ -78,7 +78,14 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 	var gu *gaveUpError
 	if errors.As(err, &gu) {
 		inner := classify(&stagedError{stageAPI, gu.last}, reg, id, timeout)
-		inner.Message += fmt.Sprintf("; gave up after retrying for %s (AWS_ECR_TIMEOUT)", timeout)
+		switch {
+		case gu.attempts > 1:
+			inner.Message += fmt.Sprintf("; gave up after %d attempts in %s (AWS_ECR_TIMEOUT)", gu.attempts, timeout)
+		case inner.Kind == ErrTimeout:
+			// One attempt, cut by the deadline: "timed out after ..." says it all.
+		default:
+			inner.Message += fmt.Sprintf("; no time was left to retry within %s (AWS_ECR_TIMEOUT)", timeout)
+		}
 		inner.Err, inner.Detail = err, err.Error()
 		return inner
 	}

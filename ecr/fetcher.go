@@ -155,7 +155,7 @@ func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (
 	}
 	if err != nil && ctx.Err() != nil && last.get() != nil {
 		// The deadline cut the retries short: say what the attempts met.
-		err = &stagedError{stageAPI, &gaveUpError{last: last.get(), err: err}}
+		err = &stagedError{stageAPI, &gaveUpError{last: last.get(), err: err, attempts: last.count()}}
 	}
 	return tok, err
 }
@@ -270,18 +270,39 @@ func (r recordingRetryer) IsErrorRetryable(err error) bool {
 	return r.RetryerV2.IsErrorRetryable(err)
 }
 
+// lastError is the last failed attempt's error and how many attempts failed
+// (the SDK asks IsErrorRetryable once per failed attempt). An attempt cut
+// short by the deadline does not hide what the attempts before it met
+// (connection reset, throttling, 5xx).
 type lastError struct {
-	mu  sync.Mutex
-	err error
+	mu       sync.Mutex
+	err      error
+	attempts int
 }
 
-func (l *lastError) set(err error) { l.mu.Lock(); l.err = err; l.mu.Unlock() }
-func (l *lastError) get() error    { l.mu.Lock(); defer l.mu.Unlock(); return l.err }
+func (l *lastError) set(err error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.attempts++
+	if l.err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
+		return
+	}
+	l.err = err
+}
 
-// gaveUpError is a deadline that ended retries, with the last attempt's error.
-type gaveUpError struct{ last, err error }
+func (l *lastError) get() error { l.mu.Lock(); defer l.mu.Unlock(); return l.err }
+func (l *lastError) count() int { l.mu.Lock(); defer l.mu.Unlock(); return l.attempts }
 
-func (e *gaveUpError) Error() string   { return e.err.Error() + "; last attempt: " + e.last.Error() }
+// gaveUpError is a deadline that ended retries, with the last attempt's
+// error and the number of attempts made.
+type gaveUpError struct {
+	last, err error
+	attempts  int
+}
+
+func (e *gaveUpError) Error() string {
+	return e.err.Error() + "; attempts failed with: " + e.last.Error()
+}
 func (e *gaveUpError) Unwrap() []error { return []error{e.err, e.last} }
 
 func fetchPrivate(ctx context.Context, api privateAPI) (Token, error) {
