@@ -5,11 +5,13 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
@@ -105,9 +107,10 @@ func WithLoadOptions(opts ...func(*config.LoadOptions) error) FetcherOption {
 }
 
 // NewSDKFetcher returns a fetcher that retries throttling, 5xx and connection
-// errors with jittered exponential backoff (8 attempts, pauses up to 5 s).
+// errors with fully jittered exponential backoff (pauses up to 5 s) until the
+// deadline of the get.
 func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
-	f := &SDKFetcher{appID: "ecr-login", maxAttempts: 8, maxBackoff: 5 * time.Second, imdsBudget: 2 * time.Second,
+	f := &SDKFetcher{appID: "ecr-login", maxAttempts: 100, maxBackoff: 5 * time.Second, imdsBudget: 2 * time.Second,
 		env: func(string) string { return "" }, prompt: TTYPrompter("")}
 	for _, o := range opts {
 		o(f)
@@ -173,6 +176,12 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 			return recordingRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
 				o.MaxAttempts = f.maxAttempts
 				o.MaxBackoff = f.maxBackoff
+				// Full jitter on every retry (the SDK's backoff stops
+				// jittering at its cap, so a throttled fleet retries in
+				// step), and no client-side retry quota: the deadline, not
+				// a count, bounds how long a get keeps trying.
+				o.Backoff = fullJitter{max: f.maxBackoff}
+				o.RateLimiter = ratelimit.None
 			}), last}
 		}),
 		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
@@ -256,6 +265,19 @@ func (f *SDKFetcher) customEndpoint(reg Registry) bool {
 		svc = "AWS_ENDPOINT_URL_ECR_PUBLIC"
 	}
 	return f.env(svc) != "" || f.env("AWS_ENDPOINT_URL") != ""
+}
+
+// fullJitter waits a uniformly random time up to min(max, 100ms·2^attempt).
+type fullJitter struct{ max time.Duration }
+
+func (b fullJitter) BackoffDelay(attempt int, _ error) (time.Duration, error) {
+	ceiling := b.max
+	if attempt < 16 {
+		if c := 100 * time.Millisecond << attempt; c < ceiling {
+			ceiling = c
+		}
+	}
+	return time.Duration(rand.Int64N(int64(ceiling) + 1)), nil
 }
 
 // recordingRetryer remembers the last failed attempt, so that a fetch cut

@@ -162,7 +162,7 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 			return Credentials{}, h.fail(&FetchError{Registry: reg.Host, Kind: ErrTimeout, Err: err, Detail: err.Error(),
 				Message: fmt.Sprintf("timed out after %s waiting for another process that is fetching the same token; allow more time with AWS_ECR_TIMEOUT", h.cfg.Timeout)}, id)
 		default:
-			h.logger.Warn("token cache unavailable, continuing without it", "reason", err.Error())
+			h.logger.Warn("token cache unavailable, continuing without it (set AWS_ECR_CACHE_DIR to use another directory)", "reason", err.Error())
 		}
 	}
 
@@ -197,6 +197,12 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 		"expires_at", tok.ExpiresAt, "took", now.Sub(start))
 	c := Credentials{Username: tok.Username, Password: tok.Password, ExpiresAt: tok.ExpiresAt}
 	if !now.Before(tok.ExpiresAt) {
+		// A cached token that is still valid is the safer answer.
+		if cached, ok := h.usable(key); ok {
+			h.logger.Warn("ECR returned a token whose expiresAt is already past by this machine's clock; serving the cached token, which is still valid; check the system clock",
+				"registry", reg.Host, "expires_at", tok.ExpiresAt.Format(time.RFC3339))
+			return cached, nil
+		}
 		// ECR just issued it, so ECR still accepts it; the local clock is
 		// likely wrong. Serve it this once, never from the cache.
 		h.logger.Warn("ECR returned a token whose expiresAt is already past by this machine's clock; using it once without caching, check the system clock",
@@ -212,7 +218,7 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 	c.RefreshAt = e.RefreshAt(h.cfg.RefreshMargin)
 	if h.store != nil {
 		if err := h.store.Put(ctx, key, e, now); err != nil {
-			h.logger.Warn("could not save the token in the cache; the next pull will fetch again", "reason", err.Error())
+			h.logger.Warn("could not save the token in the cache; the next pull will fetch again (set AWS_ECR_CACHE_DIR to use another directory)", "reason", err.Error())
 		}
 	}
 	return c, nil

@@ -165,10 +165,6 @@ func FuzzGetInput(f *testing.F) {
 				t.Fatalf("%s exit %d\nstdout %q\nstderr %q", verb, r.code, r.stdout, r.stderr)
 			}
 			if !isECR && len(calls) > 0 {
-				if verb == "get" && lineJoinBug(in, calls) {
-					t.Skipf("KNOWN BUG (cmd/internal/cli/docker.go): get %q: the input spans lines, which "+
-						"credentials.Get concatenates, so the helper fetched a token for %s", in, calls[0].Host)
-				}
 				t.Fatalf("%s %q: the input is not ECR (%v) but the fetcher was called for %+v", verb, in, perr, calls)
 			}
 
@@ -209,26 +205,6 @@ func FuzzGetInput(f *testing.F) {
 			}
 		}
 	})
-}
-
-// lineJoinBug reports whether get fetched for the registry that in names
-// once its lines are glued together. docker-credential-helpers' credentials.Get
-// reads stdin line by line and concatenates the lines without a separator, and
-// readInput (docker.go) passes a multi-line input through, so
-// "123456789012.dkr.ecr.us-\neast-1.amazonaws.com" is served as
-// 123456789012.dkr.ecr.us-east-1.amazonaws.com. A correct get refuses an
-// input whose trimmed form has a line break (the seed
-// host-split-across-lines); once docker.go does, this exemption never applies.
-func lineJoinBug(in []byte, calls []ecr.Registry) bool {
-	if len(calls) != 1 || !bytes.ContainsAny(bytes.TrimSpace(in), "\r\n") {
-		return false
-	}
-	var joined []byte
-	for _, line := range bytes.Split(in, []byte("\n")) {
-		joined = append(joined, bytes.TrimSuffix(line, []byte("\r"))...)
-	}
-	reg, err := ecr.ParseRegistry(strings.TrimSpace(string(joined)))
-	return err == nil && reg == calls[0]
 }
 
 // FuzzStoreInput feeds arbitrary bytes to `store` (docker login): it stores
