@@ -267,13 +267,13 @@ func (f *SDKFetcher) customEndpoint(reg Registry) bool {
 	return f.env(svc) != "" || f.env("AWS_ENDPOINT_URL") != ""
 }
 
-// fullJitter waits a uniformly random time up to min(max, 100ms·2^attempt).
+// fullJitter waits a uniformly random time up to min(max, 1s·2^attempt).
 type fullJitter struct{ max time.Duration }
 
 func (b fullJitter) BackoffDelay(attempt int, _ error) (time.Duration, error) {
 	ceiling := b.max
 	if attempt < 16 {
-		if c := 100 * time.Millisecond << attempt; c < ceiling {
+		if c := time.Second << attempt; c < ceiling {
 			ceiling = c
 		}
 	}
