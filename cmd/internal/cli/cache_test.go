@@ -135,7 +135,12 @@ func TestCacheListTable(t *testing.T) {
 		}
 	}
 	// Rows are sorted by identity, then service and region; states and times.
+	// The times as stored (not recomputed: a second may have passed).
+	stored := cache.Open(dir).Entries()
 	entries := cacheTestEntries(time.Now())
+	for i := range entries {
+		entries[i].e = stored[entries[i].key]
+	}
 	want := []struct {
 		identity, state, expires string
 		entry                    int
