@@ -548,3 +548,24 @@ func TestKilledFetcherReleasesTheLock(t *testing.T) {
 		t.Fatalf("took %s after the holder died", r.took)
 	}
 }
+
+func TestTokenPrintsOnlyThePassword(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	for i := 0; i < 2; i++ {
+		r := runHelperArgs(t, env, "", "token", "https://"+hostA)
+		if r.code != 0 || r.stdout != fake.Password()+"\n" || r.stderr != "" {
+			t.Fatalf("token: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+		}
+	}
+	if fake.CallCount() != 1 {
+		t.Fatalf("API calls = %d, want 1 (the same cache as get)", fake.CallCount())
+	}
+	if r := runHelperArgs(t, env, "", "token", "docker.io"); r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "not an Amazon ECR registry") {
+		t.Fatalf("token docker.io: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := runHelperArgs(t, env, "", "token"); r.code != 2 || r.stdout != "" || !strings.Contains(r.stderr, "usage") {
+		t.Fatalf("token without registry: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
