@@ -569,3 +569,31 @@ func TestTokenPrintsOnlyThePassword(t *testing.T) {
 		t.Fatalf("token without registry: exit %d stdout %q stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+func TestCacheHitRunsNoCredentialProcess(t *testing.T) {
+	fake := ecrtest.NewServer()
+	defer fake.Close()
+	env := baseEnv(t, fake.URL())
+	delete(env, "AWS_ACCESS_KEY_ID")
+	delete(env, "AWS_SECRET_ACCESS_KEY")
+	counter := filepath.Join(t.TempDir(), "runs")
+	script := filepath.Join(t.TempDir(), "creds.sh")
+	body := "#!/bin/sh\necho run >> " + counter + "\necho '{\"Version\":1,\"AccessKeyId\":\"AKIDPROCESS00001\",\"SecretAccessKey\":\"x\"}'\n"
+	if err := os.WriteFile(script, []byte(body), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(env["AWS_CONFIG_FILE"], []byte("[profile proc]\ncredential_process = "+script+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env["AWS_PROFILE"] = "proc"
+	for i := 0; i < 5; i++ {
+		mustAnswer(t, runHelper(t, env, "get", hostA))
+	}
+	data, _ := os.ReadFile(counter)
+	if n := strings.Count(string(data), "run"); n != 1 || fake.CallCount() != 1 {
+		t.Fatalf("credential_process ran %d times, API calls %d; want 1 and 1 (hits run nothing)", n, fake.CallCount())
+	}
+	if c := fake.Calls(); c[0].AccessKeyID != "AKIDPROCESS00001" {
+		t.Fatalf("calls = %+v", c)
+	}
+}
