@@ -60,15 +60,24 @@ type publicAPI interface {
 // AWS_PROFILE, AWS_ENDPOINT_URL_ECR, AWS_ENDPOINT_URL_ECR_PUBLIC,
 // AWS_ENDPOINT_URL, AWS_CA_BUNDLE, proxies, AWS_EC2_METADATA_DISABLED, ...
 type SDKFetcher struct {
-	env         Getenv
-	prompt      Prompter
-	sessions    *cache.Store
-	imdsBudget  time.Duration
-	appID       string
-	maxAttempts int
-	maxBackoff  time.Duration
-	extra       []func(*config.LoadOptions) error
+	env      Getenv
+	prompt   Prompter
+	sessions *cache.Store
 }
+
+const (
+	// appID is the SDK application id, part of the User-Agent.
+	appID = "ecr-login"
+	// maxAttempts is high on purpose: the get's deadline, not a count,
+	// bounds retries (the SDK's default of 8 failed fleets above ~750 nodes).
+	maxAttempts = 100
+	// maxBackoff is the longest pause between two attempts.
+	maxBackoff = 5 * time.Second
+	// imdsBudget bounds resolving credentials from EC2 instance metadata.
+	// IMDS answers in milliseconds where it exists; where it does not, the
+	// SDK's own retries would take 5s or more before saying there are none.
+	imdsBudget = 2 * time.Second
+)
 
 // FetcherOption configures an SDKFetcher.
 type FetcherOption func(*SDKFetcher)
@@ -76,12 +85,6 @@ type FetcherOption func(*SDKFetcher)
 // WithEnv gives the fetcher the environment snapshot cmd/ took, to see
 // endpoint overrides (the SDK itself reads the process environment).
 func WithEnv(env Getenv) FetcherOption { return func(f *SDKFetcher) { f.env = env } }
-
-// WithIMDSBudget bounds how long resolving credentials from EC2 instance
-// metadata may take (default 2s). IMDS answers in milliseconds where it
-// exists; where it does not, the SDK's own retries would take 5s or more
-// before saying there are no credentials.
-func WithIMDSBudget(d time.Duration) FetcherOption { return func(f *SDKFetcher) { f.imdsBudget = d } }
 
 // WithPrompter sets how MFA codes are asked for (default TTYPrompter("")).
 func WithPrompter(p Prompter) FetcherOption { return func(f *SDKFetcher) { f.prompt = p } }
@@ -92,26 +95,11 @@ func WithSessionStore(store *cache.Store) FetcherOption {
 	return func(f *SDKFetcher) { f.sessions = store }
 }
 
-// WithAppID sets the SDK's application id (part of the User-Agent).
-func WithAppID(id string) FetcherOption { return func(f *SDKFetcher) { f.appID = id } }
-
-// WithRetries sets how many attempts a throttled or failed call gets and the
-// longest pause between two; the fetch deadline bounds them all.
-func WithRetries(attempts int, maxBackoff time.Duration) FetcherOption {
-	return func(f *SDKFetcher) { f.maxAttempts, f.maxBackoff = attempts, maxBackoff }
-}
-
-// WithLoadOptions adds SDK config load options (tests use it for HTTP clients).
-func WithLoadOptions(opts ...func(*config.LoadOptions) error) FetcherOption {
-	return func(f *SDKFetcher) { f.extra = append(f.extra, opts...) }
-}
-
 // NewSDKFetcher returns a fetcher that retries throttling, 5xx and connection
 // errors with fully jittered exponential backoff (pauses up to 5 s) until the
 // deadline of the get.
 func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
-	f := &SDKFetcher{appID: "ecr-login", maxAttempts: 100, maxBackoff: 5 * time.Second, imdsBudget: 2 * time.Second,
-		env: func(string) string { return "" }, prompt: TTYPrompter("")}
+	f := &SDKFetcher{env: func(string) string { return "" }, prompt: TTYPrompter("")}
 	for _, o := range opts {
 		o(f)
 	}
@@ -139,14 +127,14 @@ func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (
 	}
 	// Resolve credentials first, so a failure there is told apart from the API's.
 	credCtx := ctx
-	if imds && f.imdsBudget > 0 {
+	if imds {
 		var cancel context.CancelFunc
-		credCtx, cancel = context.WithTimeout(ctx, f.imdsBudget)
+		credCtx, cancel = context.WithTimeout(ctx, imdsBudget)
 		defer cancel()
 	}
 	if _, err := cfg.Credentials.Retrieve(credCtx); err != nil {
 		if ctx.Err() == nil && credCtx.Err() != nil {
-			err = fmt.Errorf("EC2 instance metadata did not answer within %s: %w", f.imdsBudget, err)
+			err = fmt.Errorf("EC2 instance metadata did not answer within %s: %w", imdsBudget, err)
 		}
 		return Token{}, &stagedError{stageCredentials, err}
 	}
@@ -171,16 +159,16 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 	prompted := &promptFlag{}
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(region),
-		config.WithAppID(f.appID),
+		config.WithAppID(appID),
 		config.WithRetryer(func() aws.Retryer {
 			return recordingRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = f.maxAttempts
-				o.MaxBackoff = f.maxBackoff
+				o.MaxAttempts = maxAttempts
+				o.MaxBackoff = maxBackoff
 				// Full jitter on every retry (the SDK's backoff stops
 				// jittering at its cap, so a throttled fleet retries in
 				// step), and no client-side retry quota: the deadline, not
 				// a count, bounds how long a get keeps trying.
-				o.Backoff = fullJitter{max: f.maxBackoff}
+				o.Backoff = fullJitter{max: maxBackoff}
 				o.RateLimiter = ratelimit.None
 			}), last}
 		}),
@@ -195,7 +183,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 	if via.Profile != "" {
 		opts = append(opts, config.WithSharedConfigProfile(via.Profile))
 	}
-	opts = append(append(opts, extra...), f.extra...)
+	opts = append(opts, extra...)
 	cfg, err = config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return cfg, false, err

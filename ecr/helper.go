@@ -97,14 +97,11 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 	for _, o := range opts {
 		o(h)
 	}
-	if h.fetcher == nil {
-		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)))
-	}
 	if !cfg.CacheDisabled && cfg.CacheDir != "" {
 		h.store = cache.Open(cfg.CacheDir, cache.WithLogger(h.logger))
 	}
-	if f, ok := h.fetcher.(*SDKFetcher); ok && f.sessions == nil {
-		f.sessions = h.store
+	if h.fetcher == nil {
+		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store))
 	}
 	return h
 }

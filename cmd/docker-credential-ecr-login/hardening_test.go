@@ -144,18 +144,6 @@ func cacheEntries(t *testing.T, dir string) map[string]map[string]any {
 	return f.Entries
 }
 
-// passwords returns the passwords stored in the cache file in dir.
-func passwords(t *testing.T, dir string) []string {
-	t.Helper()
-	var out []string
-	for _, e := range cacheEntries(t, dir) {
-		p, _ := e["password"].(string)
-		out = append(out, p)
-	}
-	slices.Sort(out)
-	return out
-}
-
 // countingPasswords makes the fake issue "pw-1", "pw-2", ... so that a
 // served token tells which call issued it.
 func countingPasswords() ecrtest.Option {

@@ -101,12 +101,6 @@ func repoToPull(image string) string {
 	return first + "/" + rest
 }
 
-// registryHost is the host[:port] part of a normalized repository.
-func registryHost(repo string) string {
-	h, _, _ := strings.Cut(repo, "/")
-	return h
-}
-
 // authKey is how kubelet's BasicDockerKeyring.Add files an auth map key: an
 // optional http(s) scheme dropped, /v1/ or /v2/ treated as the bare host.
 // The result is also the ServerAddress kubelet sends in the CRI AuthConfig.
