@@ -37,6 +37,11 @@ test:
 e2e: build
 	bash e2e/run.sh
 
+## e2e-windows: the windows/amd64 binaries under Wine against the fake ECR (Linux, wine64)
+.PHONY: e2e-windows
+e2e-windows: build
+	bash e2e/wine.sh
+
 ## demo: the main job end to end on embedded stand-ins (any machine with Go)
 demo:
 	$(GO) run ./e2e/demo

@@ -31,6 +31,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF=$ROOT/e2e/run.sh
 # shellcheck source=e2e/lib.sh
 source "$ROOT/e2e/lib.sh"
+# shellcheck source=e2e/clients.sh
+source "$ROOT/e2e/clients.sh"
 
 H1=123456789012.dkr.ecr.us-east-1.amazonaws.com   # first account
 H2=210987654321.dkr.ecr.us-east-1.amazonaws.com   # second account, same region
@@ -921,6 +923,7 @@ inner() {
     check_podman
     check_nerdctl
     check_docker_cli
+    check_more_clients
     check_kubelet_cri
     check_single_call
     check_full_filesystem
