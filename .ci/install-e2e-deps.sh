@@ -89,23 +89,25 @@ else
     go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION")
 fi
 
-# go_tool NAME VERSION MODULE-PATH VERSION-OUTPUT-CMD...: go install
+# go_tool NAME VERSION MODULE-PATH LDFLAGS VERSION-OUTPUT-CMD...: go install
 # MODULE-PATH@VERSION into BIN_DIR unless NAME there already reports VERSION.
 go_tool() {
-  local name=$1 version=$2 pkg=$3
-  shift 3
+  local name=$1 version=$2 pkg=$3 ldflags=$4
+  shift 4
   if [[ -x $BIN_DIR/$name && $("$BIN_DIR/$name" "$@" 2>/dev/null || true) == *"${version#v}"* ]]; then
     log "$name $version already installed"
     return 0
   fi
   log "go install $pkg@$version"
   local s=$SECONDS
-  (cd "$work" && CGO_ENABLED=0 GOBIN="$BIN_DIR" go install -trimpath "$pkg@$version")
+  (cd "$work" && CGO_ENABLED=0 GOBIN="$BIN_DIR" go install -trimpath -ldflags "-s -w $ldflags" "$pkg@$version")
   log "$name $version installed in $((SECONDS - s))s"
 }
-go_tool oras "$ORAS_VERSION" oras.land/oras/cmd/oras version
-go_tool regctl "$REGCTL_VERSION" github.com/regclient/regclient/cmd/regctl version --format '{{.VCSTag}}'
-go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm version --template '{{.Version}}'
+go_tool oras "$ORAS_VERSION" oras.land/oras/cmd/oras "" version
+go_tool regctl "$REGCTL_VERSION" github.com/regclient/regclient/cmd/regctl "" version --format '{{.VCSTag}}'
+# helm's own version string is only "v3.22" unless set at link time.
+go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+  version --template '{{.Version}}'
 
 if [[ -x $BIN_DIR/nerdctl && $("$BIN_DIR/nerdctl" --version 2>/dev/null || true) == "nerdctl version ${NERDCTL_VERSION#v}" ]]; then
   log "nerdctl $NERDCTL_VERSION already installed"

@@ -396,9 +396,9 @@ release() {
 #             not save it, lose no other entry and leave no temp file.
 #   share rwd (FILE_SHARE_DELETE too: how the helper's own cache reads open
 #             the file): on Windows 10 1809+ NTFS the helper's POSIX-semantics
-#             rename replaces the file and the token is saved. Wine 8 has no
-#             POSIX rename (FileRenameInformationEx), so here it behaves like
-#             rw; the check accepts either and logs which happened.
+#             rename replaces the file and the token is saved. Wine 8 refuses
+#             to replace a file that is open even with FILE_SHARE_DELETE, so
+#             here it behaves like rw; the check accepts either and logs which.
 check_held_open() {
   local name share c0 c1 want_saved
   for share in rw rwd; do
