@@ -52,16 +52,9 @@ func replaceFile(dir, from, to string) error {
 		return err
 	}
 	defer root.Close()
-	start, wait := time.Now(), 5*time.Millisecond
-	for {
-		err := root.Rename(from, to)
-		if err == nil || !(errors.Is(err, windows.ERROR_ACCESS_DENIED) || errors.Is(err, windows.ERROR_SHARING_VIOLATION)) ||
-			time.Since(start)+wait > replaceBudget {
-			return err
-		}
-		time.Sleep(wait)
-		wait = min(2*wait, 200*time.Millisecond)
-	}
+	return retryBusy(func() error { return root.Rename(from, to) }, func(err error) bool {
+		return errors.Is(err, windows.ERROR_ACCESS_DENIED) || errors.Is(err, windows.ERROR_SHARING_VIOLATION)
+	}, replaceBudget)
 }
 
 func openLockFile(path string) (*os.File, error) {

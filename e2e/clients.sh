@@ -139,6 +139,10 @@ check_helm_credhelper() {
     fail $name "control: helm push to $H2 with no credentials anywhere succeeded" $name
     return 0
   fi
+  if ! tail -n 1 "$LOGDIR/$name.log" | grep -qiE 'credential not found|401|unauthorized'; then
+    fail $name "control: helm push with no credentials failed, but not for want of credentials: $(why $name)" $name
+    return 0
+  fi
   helm_push_pull $name "$H2" || return 0
   pass $name
 }

@@ -1,8 +1,9 @@
 //go:build windows
 
 // Command holdopen is a Windows test program for e2e/wine.sh: it opens a file
-// for reading, says so by creating -ready, keeps the file open until -until
-// exists (or -timeout passes), then closes it and exits.
+// for reading, says so by creating -ready, keeps the file open until a file
+// matching the -until pattern exists (or -timeout passes), then closes it and
+// exits.
 //
 //	holdopen -file C:\users\me\.ecr\cache\ecr-login-cache.json -share rw -ready X -until Y
 //
@@ -20,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"golang.org/x/sys/windows"
@@ -37,7 +39,7 @@ func run() error {
 		file    = flag.String("file", "", "file to hold open (required)")
 		share   = flag.String("share", "rw", "share mode: r, rw or rwd")
 		ready   = flag.String("ready", "", "created once the file is open (required)")
-		until   = flag.String("until", "", "close the file once this exists (required)")
+		until   = flag.String("until", "", "close the file once a file matching this pattern (filepath.Glob) exists (required)")
 		timeout = flag.Duration("timeout", 60*time.Second, "close the file after this long in any case")
 	)
 	flag.Parse()
@@ -73,8 +75,12 @@ func run() error {
 	fmt.Printf("holding %s open (share %s, %d bytes read)\n", *file, *share, n)
 	deadline := time.Now().Add(*timeout)
 	for {
-		if _, err := os.Stat(*until); err == nil {
-			fmt.Println("released")
+		m, err := filepath.Glob(*until)
+		if err != nil {
+			return fmt.Errorf("-until %q: %w", *until, err)
+		}
+		if len(m) > 0 {
+			fmt.Printf("released: %s exists\n", m[0])
 			return nil
 		}
 		if time.Now().After(deadline) {
