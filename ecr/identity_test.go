@@ -829,9 +829,9 @@ func TestParseINI(t *testing.T) {
 			want: map[string]map[string]string{"default": {"a": "quoted", "b": "single", "c": "\"unbalanced"}},
 		},
 		{
-			name: "nested sub-section ignored",
+			name: "nested sub-section kept as parent.key",
 			in:   "[default]\ns3 =\n  max_concurrent_requests = 10\n  multipart_threshold = 64MB\nregion = us-west-2\n",
-			want: map[string]map[string]string{"default": {"s3": "", "region": "us-west-2"}},
+			want: map[string]map[string]string{"default": {"s3": "", "s3.max_concurrent_requests": "10", "s3.multipart_threshold": "64MB", "region": "us-west-2"}},
 		},
 		{
 			name: "indented properties are properties",
@@ -846,7 +846,7 @@ func TestParseINI(t *testing.T) {
 		{
 			name: "CRLF",
 			in:   "[default]\r\nregion = us-east-1\r\n[profile p]\r\nrole_arn = arn:aws:iam::1:role/r\r\ns3 =\r\n  x = y\r\n",
-			want: map[string]map[string]string{"default": {"region": "us-east-1"}, "profile p": {"role_arn": "arn:aws:iam::1:role/r", "s3": ""}},
+			want: map[string]map[string]string{"default": {"region": "us-east-1"}, "profile p": {"role_arn": "arn:aws:iam::1:role/r", "s3": "", "s3.x": "y"}},
 		},
 		{
 			name: "properties before any section, lines without separator",
