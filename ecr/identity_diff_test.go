@@ -105,6 +105,8 @@ func diffCorpus() []diffSetup {
 	services := func(ep string) map[string]string {
 		return cfg("[default]\nservices = s\n" + keys("AKIADEF00000D001") + "[services s]\necr =\n  endpoint_url = " + ep + "\n")
 	}
+	relFiles := map[string]string{"a/rel/config": "[default]\ncredential_process = sh proc.sh\n", "b/rel/config": "[default]\ncredential_process = sh proc.sh\n",
+		"a/proc.sh": strings.Replace(procScript, "%s", "%sINA", 1), "b/proc.sh": strings.Replace(procScript, "%s", "%sINB", 1)}
 	return []diffSetup{
 		{name: "env keys 1", env: env("AWS_ACCESS_KEY_ID", "AKIAENV00000E001", "AWS_SECRET_ACCESS_KEY", "s")},
 		{name: "env keys 2", env: env("AWS_ACCESS_KEY_ID", "AKIAENV00000E002", "AWS_SECRET_ACCESS_KEY", "s")},
@@ -148,10 +150,10 @@ func diffCorpus() []diffSetup {
 		{name: "AWS_ENDPOINT_URL B", env: env("AWS_ENDPOINT_URL_ECR", "-", "AWS_ENDPOINT_URL", "$B"), files: cred("[default]\n" + keys("AKIADEF00000D001"))},
 		{name: "AWS_ENDPOINT_URL_ECR B", env: env("AWS_ENDPOINT_URL_ECR", "$B"), files: cred("[default]\n" + keys("AKIADEF00000D001"))},
 		{name: "HOME moved", env: env("HOME", "$DIR/home2"), files: map[string]string{"home2/.aws/credentials": "[default]\n" + keys("AKIAHOM00000H002")}},
-		{name: "HOME unset, relative config from a", env: env("HOME", "-", "AWS_CONFIG_FILE", "rel/config"), cwd: "a",
-			files: map[string]string{"a/rel/config": "[default]\n" + keys("AKIAREL00000R00A"), "b/rel/config": "[default]\n" + keys("AKIAREL00000R00B")}},
-		{name: "HOME unset, relative config from b", env: env("HOME", "-", "AWS_CONFIG_FILE", "rel/config"), cwd: "b",
-			files: map[string]string{"a/rel/config": "[default]\n" + keys("AKIAREL00000R00A"), "b/rel/config": "[default]\n" + keys("AKIAREL00000R00B")}},
+		// HOME unset, a relative AWS_CONFIG_FILE: the SDK reads it (and runs
+		// the relative credential_process) from the working directory.
+		{name: "HOME unset, relative config from a", env: env("HOME", "-", "AWS_CONFIG_FILE", "rel/config", "WHO", "A"), cwd: "a", files: relFiles},
+		{name: "HOME unset, relative config from b", env: env("HOME", "-", "AWS_CONFIG_FILE", "rel/config", "WHO", "A"), cwd: "b", files: relFiles},
 		{name: "config file moved", env: env("AWS_CONFIG_FILE", "$DIR/moved/config"), files: map[string]string{"moved/config": "[default]\n" + keys("AKIAMOV00000M001")}},
 		{name: "credentials file moved", env: env("AWS_SHARED_CREDENTIALS_FILE", "$DIR/moved/credentials"), files: map[string]string{"moved/credentials": "[default]\n" + keys("AKIAMOV00000M002")}},
 	}
