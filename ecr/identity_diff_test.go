@@ -99,7 +99,7 @@ func diffCorpus() []diffSetup {
 	}
 	proc := func(who, cmd string) diffSetup {
 		return diffSetup{name: "credential_process " + cmd + " WHO=" + who, env: env("WHO", who),
-			files: map[string]string{"home/.aws/config": "[default]\ncredential_process = " + cmd + "\n", "proc.sh": procScript, "proc2.sh": procScript},
+			files:           map[string]string{"home/.aws/config": "[default]\ncredential_process = " + cmd + "\n", "proc.sh": procScript, "proc2.sh": procScript},
 			sameCommandLine: cmd}
 	}
 	services := func(ep string) map[string]string {
