@@ -20,6 +20,11 @@ import (
 // description (shown in errors) must not name [default]'s static keys.
 func TestProfileDefaultReplacesDefault(t *testing.T) {
 	id := mustResolveIn(t, t.TempDir(), idSetup{config: "[default]\n" + keys("AKIASTATIC00S001") +
+		"[profile default]\ncredential_process = /bin/false\n"})
+	if id.Source != SourceProcess || strings.Contains(id.Description, "S001") {
+		t.Fatalf("got %s: %s", id.Source, id.Description)
+	}
+	id = mustResolveIn(t, t.TempDir(), idSetup{config: "[default]\n" + keys("AKIASTATIC00S001") +
 		"[profile default]\nrole_arn = " + diffRoleB + "\nsource_profile = base\n[profile base]\n" + keys("AKIABASE0000B001")})
 	if id.Source != SourceAssumeRole || !strings.Contains(id.Description, diffRoleB) || strings.Contains(id.Description, "S001") {
 		t.Fatalf("got %s: %s", id.Source, id.Description)
