@@ -223,98 +223,164 @@ func frontA(next http.Handler) http.Handler {
 	})
 }
 
-// run writes s into dir (after emptying it) and runs the child for it.
-func (w *diffWorld) run(t *testing.T, dir string, s diffSetup) diffResult {
+// childJob is one setup, expanded, as the child process gets it.
+type childJob struct {
+	Env   []string          // the whole environment
+	Files map[string]string // relative path -> body
+	Cwd   string            // absolute working directory
+}
+
+// runAll runs the corpus in child processes, one per value of HOME (the
+// SDK reads its default file paths from HOME when it starts, so a child
+// must start with the HOME of the setups it runs); each child runs its
+// setups one after the other in the same fixture directory.
+func (w *diffWorld) runAll(t *testing.T, dir string, corpus []diffSetup) []diffResult {
 	t.Helper()
-	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
-			t.Fatal(err)
-		}
-	}
 	expand := strings.NewReplacer("$DIR", dir, "$A", w.aURL, "$B", w.bURL, "$CTR", w.ctrURL).Replace
-	for _, d := range []string{"home", "a", "b"} {
-		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+	groups := map[string][]int{}
+	jobs := make([]childJob, len(corpus))
+	for i, s := range corpus {
+		env := map[string]string{
+			"PATH":                      os.Getenv("PATH"),
+			"HOME":                      filepath.Join(dir, "home"),
+			"AWS_REGION":                "us-east-1",
+			"AWS_EC2_METADATA_DISABLED": "true",
+			"AWS_ENDPOINT_URL_ECR":      w.aURL,
+			"AWS_ENDPOINT_URL_STS":      w.aURL,
+			"AWS_ENDPOINT_URL_SSO":      w.aURL,
+		}
+		for k, v := range s.env {
+			if v == "-" {
+				delete(env, k)
+			} else {
+				env[k] = expand(v)
+			}
+		}
+		files := map[string]string{}
+		for k, v := range s.files {
+			files[k] = expand(v)
+		}
+		for k, v := range env {
+			jobs[i].Env = append(jobs[i].Env, k+"="+v)
+		}
+		sort.Strings(jobs[i].Env)
+		jobs[i].Files, jobs[i].Cwd = files, filepath.Join(dir, s.cwd)
+		home, ok := env["HOME"]
+		if !ok {
+			home = "-"
+		}
+		groups[home] = append(groups[home], i)
+	}
+	results := make([]diffResult, len(corpus))
+	for home, idx := range groups {
+		batch := make([]childJob, len(idx))
+		for n, i := range idx {
+			batch[n] = jobs[i]
+		}
+		js, _ := json.Marshal(batch)
+		batchFile := filepath.Join(t.TempDir(), "batch.json")
+		if err := os.WriteFile(batchFile, js, 0o600); err != nil {
 			t.Fatal(err)
 		}
-	}
-	for name, body := range s.files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-			t.Fatal(err)
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestDifferentialChild$", "-test.count=1")
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "ECR_DIFF_BATCH=" + batchFile, "ECR_DIFF_DIR=" + dir}
+		if home != "-" {
+			cmd.Env = append(cmd.Env, "HOME="+home)
 		}
-		if err := os.WriteFile(p, []byte(expand(body)), 0o700); err != nil {
-			t.Fatal(err)
+		out, err := cmd.CombinedOutput()
+		cancel()
+		got := 0
+		for _, line := range strings.Split(string(out), "\n") {
+			var r struct {
+				N int
+				diffResult
+			}
+			if rest, ok := strings.CutPrefix(line, "DIFF:"); ok && json.Unmarshal([]byte(rest), &r) == nil && r.N < len(idx) {
+				results[idx[r.N]] = r.diffResult
+				got++
+			}
 		}
-	}
-	env := map[string]string{
-		"PATH":                      os.Getenv("PATH"),
-		"HOME":                      filepath.Join(dir, "home"),
-		"AWS_REGION":                "us-east-1",
-		"AWS_EC2_METADATA_DISABLED": "true",
-		"AWS_ENDPOINT_URL_ECR":      w.aURL,
-		"AWS_ENDPOINT_URL_STS":      w.aURL,
-		"AWS_ENDPOINT_URL_SSO":      w.aURL,
-		"ECR_DIFF_CHILD":            "1",
-	}
-	for k, v := range s.env {
-		if v == "-" {
-			delete(env, k)
-		} else {
-			env[k] = expand(v)
+		if got != len(idx) {
+			t.Fatalf("child for HOME=%s answered %d of %d setups (%v):\n%s", home, got, len(idx), err, out)
 		}
 	}
-	var envList []string
-	for k, v := range env {
-		envList = append(envList, k+"="+v)
-	}
-	sort.Strings(envList)
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestDifferentialChild$", "-test.count=1")
-	cmd.Env, cmd.Dir = envList, filepath.Join(dir, s.cwd)
-	out, err := cmd.CombinedOutput()
-	_, js, found := strings.Cut(string(out), "DIFF:")
-	js, _, _ = strings.Cut(js, "\n")
-	var r diffResult
-	if !found || json.Unmarshal([]byte(js), &r) != nil {
-		t.Fatalf("%s: child failed (%v):\n%s", s.name, err, out)
-	}
-	return r
+	return results
 }
 
 // TestDifferentialChild is the child process of TestIdentityDifferential;
 // run directly it does nothing.
 func TestDifferentialChild(t *testing.T) {
-	if os.Getenv("ECR_DIFF_CHILD") != "1" {
+	batchFile := os.Getenv("ECR_DIFF_BATCH")
+	if batchFile == "" {
 		return
 	}
-	env := getenvSnapshot()
+	dir := os.Getenv("ECR_DIFF_DIR")
+	js, err := os.ReadFile(batchFile)
+	var batch []childJob
+	if err != nil || json.Unmarshal(js, &batch) != nil {
+		t.Fatalf("batch: %v", err)
+	}
 	reg, err := ParseRegistry(diffRegistry)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	prompt := func(context.Context, string) (string, error) { return diffMFACode, nil }
-	var r diffResult
-	h := NewHelper(Config{Env: env, CacheDisabled: true, KeyByCredentials: true},
-		WithFetcher(NewSDKFetcher(WithEnv(env), WithPrompter(prompt))))
-	if id, err := resolveIdentity(env, ""); err != nil {
-		r.KeyErr = err.Error()
-	} else {
-		r.Key = h.cacheKey(id, reg)
-		if _, cid, err := h.keyByCredentials(ctx, reg, Access{}, id); err == nil {
-			r.CredsKey = h.cacheKey(cid, reg)
+	for n, job := range batch {
+		// The same paths for every setup: empty the directory, write its files.
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+				t.Fatal(err)
+			}
 		}
+		for _, d := range []string{"home", "a", "b"} {
+			if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for name, body := range job.Files {
+			p := filepath.Join(dir, name)
+			if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte(body), 0o700); err != nil {
+				t.Fatal(err)
+			}
+		}
+		os.Clearenv()
+		for _, kv := range job.Env {
+			k, v, _ := strings.Cut(kv, "=")
+			os.Setenv(k, v)
+		}
+		if err := os.Chdir(job.Cwd); err != nil {
+			t.Fatal(err)
+		}
+		env := getenvSnapshot()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		var r diffResult
+		h := NewHelper(Config{Env: env, CacheDisabled: true, KeyByCredentials: true},
+			WithFetcher(NewSDKFetcher(WithEnv(env), WithPrompter(prompt))))
+		if id, err := resolveIdentity(env, ""); err != nil {
+			r.KeyErr = err.Error()
+		} else {
+			r.Key = h.cacheKey(id, reg)
+			if _, cid, err := h.keyByCredentials(ctx, reg, Access{}, id); err == nil {
+				r.CredsKey = h.cacheKey(cid, reg)
+			}
+		}
+		tok, err := NewSDKFetcher(WithEnv(env), WithPrompter(prompt)).FetchToken(ctx, reg, Access{})
+		cancel()
+		if err != nil {
+			r.FetchErr = err.Error()
+		}
+		r.Password = tok.Password
+		b, _ := json.Marshal(struct {
+			N int
+			diffResult
+		}{n, r})
+		fmt.Println("DIFF:" + string(b))
 	}
-	tok, err := NewSDKFetcher(WithEnv(env), WithPrompter(prompt)).FetchToken(ctx, reg, Access{})
-	if err != nil {
-		r.FetchErr = err.Error()
-	}
-	r.Password = tok.Password
-	b, _ := json.Marshal(r)
-	fmt.Println("DIFF:" + string(b))
 }
 
 func getenvSnapshot() Getenv {
@@ -334,9 +400,8 @@ func TestIdentityDifferential(t *testing.T) {
 	w := newDiffWorld(t)
 	dir := t.TempDir()
 	corpus := diffCorpus()
-	results := make([]diffResult, len(corpus))
+	results := w.runAll(t, dir, corpus)
 	for i, s := range corpus {
-		results[i] = w.run(t, dir, s)
 		r := results[i]
 		if r.Password == "" || r.KeyErr != "" {
 			t.Errorf("%s: the setup must work for the SDK and for us: fetch %q, key %q", s.name, r.FetchErr, r.KeyErr)
