@@ -8,9 +8,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/ecr-login/ecr-login/ecr/ecrtest"
 )
@@ -33,39 +31,6 @@ func TestProfileDefaultReplacesDefault(t *testing.T) {
 	id = mustResolveIn(t, t.TempDir(), idSetup{config: "[default]\n" + keys("AKIASTATIC00S001")})
 	if id.Source != SourceStatic || !strings.Contains(id.Description, "S001") {
 		t.Fatalf("got %s: %s", id.Source, id.Description)
-	}
-}
-
-// TestSharedConfigFIFOIsRefused: a FIFO as ~/.aws/config (or the
-// credentials file, or the container token file) is an error at once, never
-// a wait for a writer.
-func TestSharedConfigFIFOIsRefused(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("no FIFOs on Windows")
-	}
-	dir := t.TempDir()
-	fifo := filepath.Join(dir, "fifo")
-	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	for _, name := range []string{"AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"} {
-		t.Run(name, func(t *testing.T) {
-			env := idEnv(map[string]string{"HOME": dir, name: fifo, "AWS_CONTAINER_CREDENTIALS_FULL_URI": "http://127.0.0.1:1/"})
-			done := make(chan error, 1)
-			go func() { _, err := ResolveIdentity(env); done <- err }()
-			select {
-			case err := <-done:
-				if err == nil || !strings.Contains(err.Error(), "not a regular file") {
-					t.Fatalf("got %v, want a not-a-regular-file error", err)
-				}
-			case <-time.After(20 * time.Second): // a guard against the hang, not a synchronisation
-				// Unblock the reader so the goroutine ends.
-				if f, err := os.OpenFile(fifo, os.O_WRONLY, 0); err == nil {
-					f.Close()
-				}
-				t.Fatal("ResolveIdentity blocked on a FIFO")
-			}
-		})
 	}
 }
 
@@ -121,7 +86,7 @@ func TestHomeAsTheSDKFindsIt(t *testing.T) {
 // and the files, not "from :".
 func TestLoginUnknownProfileSaysSo(t *testing.T) {
 	dir := t.TempDir()
-	env := idEnv(map[string]string{"HOME": dir, "AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_EC2_METADATA_DISABLED": "true"})
+	env := idEnv(map[string]string{"HOME": dir, "USERPROFILE": dir, "AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_EC2_METADATA_DISABLED": "true"})
 	h := NewHelper(Config{Env: env, CacheDir: filepath.Join(dir, "cache")})
 	_, err := h.Login(context.Background(), "nope")
 	if err == nil || !strings.Contains(err.Error(), `profile "nope" is not defined`) || strings.Contains(err.Error(), "from :") {
@@ -132,7 +97,8 @@ func TestLoginUnknownProfileSaysSo(t *testing.T) {
 // TestDoctorSaysKeyMode: doctor names the cache key mode in use.
 func TestDoctorSaysKeyMode(t *testing.T) {
 	for _, byCreds := range []bool{false, true} {
-		h := NewHelper(Config{Env: idEnv(map[string]string{"HOME": t.TempDir(), "AWS_ACCESS_KEY_ID": "AKIAENV00000E001", "AWS_SECRET_ACCESS_KEY": "s"}),
+		home := t.TempDir()
+		h := NewHelper(Config{Env: idEnv(map[string]string{"HOME": home, "USERPROFILE": home, "AWS_ACCESS_KEY_ID": "AKIAENV00000E001", "AWS_SECRET_ACCESS_KEY": "s"}),
 			CacheDisabled: true, KeyByCredentials: byCreds}, WithFetcher(&fakeFetcher{}))
 		found := false
 		for _, c := range h.Doctor(context.Background(), "") {

@@ -68,6 +68,7 @@ func resolveIn(t testing.TB, dir string, s idSetup) (Identity, error) {
 	}
 	m := map[string]string{
 		"HOME":                        home,
+		"USERPROFILE":                 home,
 		"AWS_CONFIG_FILE":             filepath.Join(dir, cfgName),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
 	}
@@ -948,7 +949,7 @@ func TestParseINIFile(t *testing.T) {
 // directory and no file variables, nothing is configured.
 func TestResolveIdentityNeverReadsRealHome(t *testing.T) {
 	home := t.TempDir()
-	id, err := ResolveIdentity(idEnv(map[string]string{"HOME": home, "AWS_EC2_METADATA_DISABLED": "true"}))
+	id, err := ResolveIdentity(idEnv(map[string]string{"HOME": home, "USERPROFILE": home, "AWS_EC2_METADATA_DISABLED": "true"}))
 	if err != nil || id.Source != SourceNone {
 		t.Fatalf("got %+v, %v", id, err)
 	}
@@ -959,7 +960,7 @@ func TestResolveIdentityNeverReadsRealHome(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte("[default]\naws_access_key_id = AKIAHOME0000H001\naws_secret_access_key = s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	id, err = ResolveIdentity(idEnv(map[string]string{"HOME": home}))
+	id, err = ResolveIdentity(idEnv(map[string]string{"HOME": home, "USERPROFILE": home}))
 	if err != nil || id.Source != SourceStatic || !strings.Contains(id.Description, "H001") {
 		t.Fatalf("got %+v, %v", id, err)
 	}
