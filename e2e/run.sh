@@ -469,7 +469,11 @@ check_skopeo() {
   name=skopeo-registries-conf
   if need $name skopeo && needs_image $name "$D2"; then
     ref=$H2/e2e/acct2:$TAG
-    if ! zcat /usr/share/man/man5/containers-registries.conf.5.gz 2>/dev/null | grep -q credential-helpers; then
+    # Whole man page into a variable first: `zcat | grep -q` under pipefail
+    # fails when grep quits early and zcat dies of SIGPIPE.
+    local man
+    man=$(zcat /usr/share/man/man5/containers-registries.conf.5.gz 2>/dev/null) || man=""
+    if [[ $man != *credential-helpers* ]]; then
       skip $name "this containers/image has no credential-helpers in containers-registries.conf(5)"
       return 0
     fi
@@ -737,7 +741,12 @@ EOF
     fail $name "CRI ImageStatus of $ref1 does not show digest $D1" $name
     return 0
   fi
-  if ! capture $name ctr --address "$d/c.sock" -n k8s.io images ls -q | grep -qxF "$ref1"; then
+  # Output into a variable first: `ctr | grep -q` under pipefail fails when
+  # grep quits at the first match and ctr dies of SIGPIPE.
+  local listed
+  listed=$(capture $name ctr --address "$d/c.sock" -n k8s.io images ls -q) || listed=""
+  if ! grep -qxF "$ref1" <<<"$listed"; then
+    printf 'ctr images ls -q:\n%s\n' "$listed" >>"$LOGDIR/$name.log"
     fail $name "ctr -n k8s.io images ls does not list $ref1 after the CRI pull" $name
     return 0
   fi
@@ -826,7 +835,9 @@ check_moto() {
   # moto's expiresAt is in 2015: the helper must not have cached that token,
   # so each get reached moto (werkzeug logs one line per request).
   local posts=0
-  for i in 1 2 3 4 5 6 7 8 9 10; do
+  # werkzeug logs a request before it sends the answer, so both lines should
+  # be there; poll for up to 10 s anyway in case the log write lags.
+  for ((i = 0; i < 100; i++)); do
     posts=$(grep -c '"POST / HTTP' "$LOGDIR/moto.log" || true)
     ((posts >= 2)) && break
     sleep 0.1
@@ -914,6 +925,7 @@ inner() {
   echo "e2e: temp dir $T, network namespace: $([[ $E2E_IN_NETNS == 1 ]] && echo yes || echo no)"
   setup_env
   if setup_mounts && setup_tls && start_fake_ecr && start_registry; then
+    clock_reset # per-check times start here, not at the setup
     containers_setup
     check_registry_auth
     check_crane
