@@ -23,10 +23,10 @@ const dockerStyle = "{\n\t\"auths\": {\n\t\t\"ghcr.io\": {}\n\t},\n\t\"credsStor
 func TestConfigureRemoveUndoesConfigure(t *testing.T) {
 	t.Parallel()
 	for name, old := range map[string]string{
-		"docker style":      dockerStyle,
-		"no credHelpers":    "{\n\t\"auths\": {}\n}\n",
-		"empty object":      "{}\n",
-		"hand written":      `{"auths":{"x.example":{"auth":"eDp5"}}, "credHelpers": {"gcr.io":"gcloud"}, "n": 1e3}`,
+		"docker style":   dockerStyle,
+		"no credHelpers": "{\n\t\"auths\": {}\n}\n",
+		"empty object":   "{}\n",
+		"hand written":   `{"auths":{"x.example":{"auth":"eDp5"}}, "credHelpers": {"gcr.io":"gcloud"}, "n": 1e3}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
