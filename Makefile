@@ -46,7 +46,7 @@ uninstall:
 	@echo "Removed $(BINARIES) from $(DESTDIR)$(PREFIX)/bin. Entries that 'configure docker|podman' added stay in"
 	@echo "your config files: run 'docker-credential-ecr-login configure docker --remove' (and podman) before uninstalling."
 
-## test: vet, formatting, and every test, with the race detector when cgo and a C compiler are there (about 6 minutes on 2 cores)
+## test: vet, formatting, and every test; -race when cgo and a C compiler are there (minutes: see README)
 test:
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi

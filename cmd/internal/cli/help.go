@@ -48,25 +48,25 @@ until it expires.
 
 // dockerTopics lists the commands in the order `help` shows them.
 var dockerTopics = []helpTopic{
-	{"get", "print credentials for the registry host read from stdin (run by clients)", `usage: %[1]s get < REGISTRY
+	{"get", "print credentials for the registry host read from stdin", `usage: %[1]s get < REGISTRY
 
 Reads a registry host on stdin and prints {"ServerURL","Username","Secret"}
 with a fresh ECR token, from the cache when one is valid. For a host that is
 not Amazon ECR it prints "credentials not found in native keychain" and
 exits 1, so the client goes on without credentials.
 `},
-	{"store", "accepted and ignored: ECR tokens are fetched, not stored (run by clients)", `usage: %[1]s store < CREDENTIALS-JSON
+	{"store", "accepted and ignored: ECR tokens are fetched, not stored", `usage: %[1]s store < CREDENTIALS-JSON
 
 Accepted for docker login and ignored: this helper fetches ECR tokens itself
 and keeps no passwords. Set AWS_ECR_IGNORE_CREDS_STORAGE=true to silence the
 warning.
 `},
-	{"erase", "accepted and ignored, like store (run by clients)", `usage: %[1]s erase < REGISTRY
+	{"erase", "accepted and ignored, like store", `usage: %[1]s erase < REGISTRY
 
 Accepted for docker logout and ignored, like store. To drop cached tokens,
 use '%[1]s cache clear'.
 `},
-	{"list", "print the registries with a valid cached token, as JSON (run by clients)", `usage: %[1]s list
+	{"list", "print the registries with a valid cached token, as JSON", `usage: %[1]s list
 
 Prints {"https://HOST": "AWS", ...} for the registries with a valid cached
 token for the current AWS identity. Touches no network.
@@ -112,12 +112,12 @@ func dockerHelp() string {
 	fmt.Fprintf(&b, "usage: %s <command> [arguments]\n\n", DockerHelperName)
 	b.WriteString("A credential helper for Amazon ECR. Docker, podman, buildah, skopeo, crane, nerdctl and\n" +
 		"other clients run it for the registries under \"credHelpers\" in their config file and get\n" +
-		"a fresh ECR token; nobody runs docker login.\n")
-	for i, t := range dockerTopics {
-		switch i {
-		case 0:
+		"a fresh ECR token, so nobody needs to run docker login.\n")
+	for _, t := range dockerTopics {
+		switch t.name {
+		case "get":
 			b.WriteString("\nThe credential-helper protocol (clients run these; input on stdin):\n")
-		case 5:
+		case "configure":
 			b.WriteString("\nCommands:\n")
 		}
 		fmt.Fprintf(&b, "  %-10s %s\n", t.name, t.summary)
