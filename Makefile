@@ -53,7 +53,7 @@ test:
 	@if [ -z "$(RACE)" ]; then echo "make test: no race detector (it needs cgo and a C compiler; 'go env CC' is not on PATH or CGO_ENABLED is off): running the tests without -race"; fi
 	CGO_ENABLED=$(if $(RACE),1,0) $(GO) test $(RACE) -count=1 ./...
 
-## test-short: the edit-test loop: go test -short, skipping the slow process-level tests (under a minute)
+## test-short: the edit-test loop: go test -short, without the four slowest tests (about 25 s of CPU)
 test-short:
 	$(GO) test -short -count=1 ./...
 
