@@ -194,4 +194,3 @@ func TestConfigureKubeletServiceAccountTokens(t *testing.T) {
 		t.Errorf("v1beta1 with tokens: exit %d %q", code, stderr)
 	}
 }
-
