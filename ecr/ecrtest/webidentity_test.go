@@ -22,7 +22,7 @@ func TestAssumeRoleWithWebIdentityPerSubjectTrust(t *testing.T) {
 	c := newSTS(t, s, clientOpts{region: "eu-west-1"})
 	assumeWeb := func(ns, name string, aud []string, exp time.Time, role string) (*sts.AssumeRoleWithWebIdentityOutput, error) {
 		return c.AssumeRoleWithWebIdentity(ctxT(t), &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(role),
-			RoleSessionName: aws.String("ecr-credential-provider"),
+			RoleSessionName:  aws.String("ecr-credential-provider"),
 			WebIdentityToken: aws.String(ServiceAccountToken(webIssuer, ns, name, aud, exp))})
 	}
 	out, err := assumeWeb("shop", "cart", []string{WebIdentityAudience}, time.Now().Add(time.Hour), testRole)
