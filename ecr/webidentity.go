@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
+
+	"github.com/ecr-login/ecr-login/cache"
 )
 
 // PodSessionName is the RoleSessionName of AssumeRoleWithWebIdentity, the
@@ -159,27 +161,12 @@ func (h *Helper) Now() time.Time { return h.now() }
 // AWS_ENDPOINT_URL_STS applies) and asks ECR or ECR Public as that role. The
 // token it returns expires no later than the assumed-role session.
 func (f *SDKFetcher) fetchAsPod(ctx context.Context, cfg aws.Config, reg Registry, pod *WebIdentity, last *lastError) (Token, error) {
-	// STS has FIPS endpoints where ECR has them, but no dual-stack ones.
-	client := sts.NewFromConfig(cfg, func(o *sts.Options) {
-		o.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateUnset
-	})
-	out, err := client.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
-		RoleArn: aws.String(pod.RoleARN), RoleSessionName: aws.String(PodSessionName),
-		WebIdentityToken: aws.String(pod.token),
-	})
+	creds, err := f.podSession(ctx, cfg, reg, pod)
 	if err != nil {
-		if fe := stsRefusal(err, reg, pod); fe != nil {
-			return Token{}, fe
-		}
-		// classify names the role and the service account (identity's Description).
-		return Token{}, &stagedError{stageCredentials, scrubbed{err, pod.token}}
+		return Token{}, err
 	}
-	if out.Credentials == nil || out.Credentials.Expiration == nil {
-		return Token{}, &stagedError{stageCredentials, errors.New("STS AssumeRoleWithWebIdentity answered without credentials")}
-	}
-	c := out.Credentials
-	session := c.Expiration.UTC()
-	cfg.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken))
+	session := creds.Expires
+	cfg.Credentials = credentials.StaticCredentialsProvider{Value: creds}
 	var tok Token
 	if reg.Service == ServicePublic {
 		tok, err = fetchPublic(ctx, ecrpublic.NewFromConfig(cfg))
@@ -197,6 +184,50 @@ func (f *SDKFetcher) fetchAsPod(ctx context.Context, cfg aws.Config, reg Registr
 		tok.ExpiresAt = session
 	}
 	return tok, nil
+}
+
+// podSession returns the assumed-role session of pod: from the 0600 cache
+// while less than half of it is used (another region or ECR Public of the
+// same service account shares it), else from STS, then cached. Its key has
+// the same parts as the token's (role, issuer, subject, STS endpoint) plus
+// the partition, never the service account token.
+func (f *SDKFetcher) podSession(ctx context.Context, cfg aws.Config, reg Registry, pod *WebIdentity) (aws.Credentials, error) {
+	id := pod.identity(f.env)
+	key := "pod-session/" + id.ID + "/" + reg.Partition
+	if f.sessions != nil {
+		if e, ok := f.sessions.Get(key); ok && e.Service == SessionService && e.Fresh(time.Now(), DefaultRefreshMargin) {
+			secret, token, _ := strings.Cut(e.Password, "\n")
+			return aws.Credentials{AccessKeyID: e.Username, SecretAccessKey: secret, SessionToken: token,
+				Source: "ecr-login pod session cache", CanExpire: true, Expires: e.ExpiresAt}, nil
+		}
+	}
+	// STS has FIPS endpoints where ECR has them, but no dual-stack ones.
+	client := sts.NewFromConfig(cfg, func(o *sts.Options) {
+		o.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateUnset
+	})
+	start := time.Now()
+	out, err := client.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
+		RoleArn: aws.String(pod.RoleARN), RoleSessionName: aws.String(PodSessionName),
+		WebIdentityToken: aws.String(pod.token),
+	})
+	if err != nil {
+		if fe := stsRefusal(err, reg, pod); fe != nil {
+			return aws.Credentials{}, fe
+		}
+		// classify names the role and the service account (identity's Description).
+		return aws.Credentials{}, &stagedError{stageCredentials, scrubbed{err, pod.token}}
+	}
+	c := out.Credentials
+	if c == nil || c.Expiration == nil || aws.ToString(c.AccessKeyId) == "" {
+		return aws.Credentials{}, &stagedError{stageCredentials, errors.New("STS AssumeRoleWithWebIdentity answered without credentials")}
+	}
+	creds := aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
+		SessionToken: aws.ToString(c.SessionToken), CanExpire: true, Expires: c.Expiration.UTC()}
+	if f.sessions != nil {
+		// A session that cannot be kept only costs an STS call next time.
+		_ = f.sessions.Put(ctx, key, sessionEntry(id, creds, start), time.Now())
+	}
+	return creds, nil
 }
 
 // stsRefusal turns STS refusing the pod's token into an error a cluster
@@ -245,3 +276,10 @@ type scrubbed struct {
 
 func (s scrubbed) Error() string { return redact(s.err.Error(), []string{s.secret}) }
 func (s scrubbed) Unwrap() error { return s.err }
+
+// sessionEntry is the cache entry of an assumed-role session.
+func sessionEntry(id Identity, c aws.Credentials, requested time.Time) cache.Entry {
+	return cache.Entry{Service: SessionService, IdentityID: id.ID, Identity: "session of " + id.Description,
+		Username: c.AccessKeyID, Password: c.SecretAccessKey + "\n" + c.SessionToken,
+		RequestedAt: requested, ExpiresAt: c.Expires}
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -287,4 +288,50 @@ func TestPodCredentialsForECRPublic(t *testing.T) {
 	if !errors.Is(err, ErrAccessDenied) {
 		t.Fatalf("refused for ECR Public: %v, want access denied", err)
 	}
+}
+
+func TestPodSessionIsSharedAcrossRegionsOfOneServiceAccountOnly(t *testing.T) {
+	fake := podFake(t)
+	dir := t.TempDir()
+	h, _ := sdkHelper(t, dir, 10*time.Second)
+	ctx := context.Background()
+	cart := saToken("shop", "cart", time.Now().Add(time.Hour))
+	for _, host := range []string{hostA, hostW, "public.ecr.aws"} {
+		if c, err := h.PodCredentials(ctx, host, mustPod(t, podRole, cart)); err != nil || c.Password != rolePW {
+			t.Fatalf("%s: %+v %v", host, c, err)
+		}
+	}
+	if fake.STSCallCount() != 1 || fake.CallCount() != 3 {
+		t.Fatalf("three registries of one service account: %d STS, %d ECR calls; want 1 and 3", fake.STSCallCount(), fake.CallCount())
+	}
+	// Another service account of the same role: its own session.
+	if _, err := h.PodCredentials(ctx, hostW, mustPod(t, podRole, saToken("shop", "checkout", time.Now().Add(time.Hour)))); err != nil {
+		t.Fatal(err)
+	}
+	if sc := fake.STSCalls(); len(sc) != 2 || sc[1].Subject != "system:serviceaccount:shop:checkout" {
+		t.Fatalf("shop/checkout reused another service account's session: %+v", sc)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, cacheFileName(t, dir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), strings.Split(cart, ".")[1]) {
+		t.Fatal("the service account token is in the cache file")
+	}
+	if !strings.Contains(string(b), "session of role "+podRole) {
+		t.Errorf("no session entry in the cache:\n%s", b)
+	}
+}
+
+// cacheFileName is the one regular file in dir that is not a lock.
+func cacheFileName(t *testing.T, dir string) string {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		if e.Type().IsRegular() && strings.HasSuffix(e.Name(), ".json") {
+			return e.Name()
+		}
+	}
+	t.Fatalf("no cache file in %s: %v", dir, ents)
+	return ""
 }
