@@ -5,6 +5,7 @@
 //
 //	fake-ecr -password PW [-listen 127.0.0.1:0] [-lifetime 12h] [-account 123456789012]
 //	         [-rate 0 -burst 0] [-fault KIND -fault-times N -stall DUR] [-ready-file PATH]
+//	         [-trust ROLE_ARN=SUBJECT]... [-role-password ROLE_ARN=PASSWORD]...
 //
 // Point the SDK at it with AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL_ECR_PUBLIC
 // (or BaseEndpoint) = the URL written to -ready-file. Besides the AWS protocol
@@ -94,7 +95,10 @@ func run() error {
 				return pw
 			}
 			return *password
-		}), ecrtest.WithOnSTSCall(func(c ecrtest.STSCall) {
+		}))
+	}
+	if len(trust)+len(rolePW) > 0 {
+		opts = append(opts, ecrtest.WithOnSTSCall(func(c ecrtest.STSCall) {
 			log.Printf("sts %s role=%s subject=%s status=%d %s", c.Action, c.RoleArn, c.Subject, c.Status, c.ErrorCode)
 		}))
 	}

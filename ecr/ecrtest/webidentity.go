@@ -100,7 +100,6 @@ type assumeRoleWithWebIdentityResult struct {
 func (f *Fake) serveWebIdentity(w http.ResponseWriter, r *http.Request, reqID string, form url.Values) {
 	call := STSCall{
 		Action:          ActionAssumeRoleWithWebIdentity,
-		Region:          "",
 		RoleArn:         form.Get("RoleArn"),
 		RoleSessionName: form.Get("RoleSessionName"),
 		UserAgent:       r.UserAgent(),
