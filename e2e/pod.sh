@@ -29,8 +29,8 @@ check_kubelet_pod_identity() {
   local ready=$d/fake.url
   start_bg pod-fake-ecr "$BIN/fake-ecr" -listen 127.0.0.1:0 -password "node-$(openssl rand -hex 8)" \
     -trust "$POD_ROLE=system:serviceaccount:shop:cart" -role-password "$POD_ROLE=$PASSWORD" -ready-file "$ready"
-  if ! wait_until "$BG_PID" 100 0.1 test -s "$ready"; then
-    fail $name "the pod fake-ecr did not start (does bin/fake-ecr know -trust? run make build)" pod-fake-ecr
+  if ! wait_until "$BG_PID" 600 0.1 test -s "$ready"; then
+    fail $name "the pod fake-ecr did not start within 60s (does bin/fake-ecr know -trust? run make build)" pod-fake-ecr
     return 0
   fi
   POD_FAKE=$(<"$ready")
