@@ -37,6 +37,9 @@ type Access struct {
 	Profile    string
 	RoleARN    string
 	ExternalID string
+	// WebIdentity, when set, is a pod's role and service account token:
+	// the only credentials used (webidentity.go).
+	WebIdentity *WebIdentity
 }
 
 // TokenFetcher gets a new token for a registry. The Helper consumes it; tests
@@ -124,6 +127,9 @@ func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (
 	cfg, imds, err := f.loadConfig(ctx, reg.Region, via, last, false, variant...)
 	if err != nil {
 		return Token{}, &stagedError{stageCredentials, err}
+	}
+	if via.WebIdentity != nil {
+		return f.fetchAsPod(ctx, cfg, reg, via.WebIdentity, last)
 	}
 	// Resolve credentials first, so a failure there is told apart from the API's.
 	credCtx := ctx

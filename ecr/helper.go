@@ -122,9 +122,17 @@ func (h *Helper) Get(serverURL string) (string, string, error) {
 // credentials are configured at all, the error is the protocol's not-found
 // (credentials.IsErrCredentialsNotFound), and no AWS code runs.
 func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials, error) {
+	return h.credentials(ctx, serverURL, nil)
+}
+
+// credentials is Credentials, as pod's role when pod is not nil (webidentity.go).
+func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIdentity) (Credentials, error) {
 	reg, via, where, err := h.route(serverURL)
 	if err != nil {
 		return Credentials{}, credentials.NewErrCredentialsNotFound()
+	}
+	if pod != nil {
+		via, where = Access{WebIdentity: pod}, "" // the service account names the identity
 	}
 	id, err := h.identity(via)
 	if err != nil {
@@ -256,6 +264,9 @@ func (h *Helper) route(serverURL string) (reg Registry, via Access, where string
 // identity describes the credentials via will use; a role is part of the
 // identity, so two mappings never share a cache entry.
 func (h *Helper) identity(via Access) (Identity, error) {
+	if via.WebIdentity != nil {
+		return via.WebIdentity.identity(h.cfg.Env)
+	}
 	id, err := resolveIdentity(h.cfg.Env, via.Profile)
 	if err != nil || via.RoleARN == "" {
 		return id, err
