@@ -12,7 +12,7 @@ FUZZTIME  ?= 10s
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build install test e2e demo bench fleet fuzz lint cross clean
+.PHONY: all build install test e2e demo bench bench-faults fleet fuzz lint cross clean
 
 all: build
 
@@ -50,6 +50,10 @@ bench: build
 ## fleet: 500 cold helper processes at once against a fake ECR with ECR's quota (20/s, burst 200)
 fleet:
 	$(GO) run ./e2e/fleet
+
+## bench-faults: ours vs awslabs v0.12.0 (AWSLABS_HELPER=path) under each ECR fault; fails if ours is slower or asks more
+bench-faults:
+	$(GO) run ./e2e/faultbench
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 10s)
 fuzz:

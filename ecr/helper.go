@@ -130,11 +130,11 @@ func (h *Helper) Get(serverURL string) (string, string, error) {
 // the protocol's not-found (credentials.IsErrCredentialsNotFound) and says
 // which case it is; no AWS code runs.
 func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials, error) {
-	h.logger.Debug("get", "input", serverURL)
+	h.logger.Debug("get", "input", loggable(serverURL))
 	reg, via, where, err := h.route(serverURL)
 	if err != nil {
-		h.logger.Debug("not an ECR registry and no mapping names it; answering not-found", "input", serverURL)
-		return Credentials{}, &NotFoundError{Host: serverURL}
+		h.logger.Debug("not an ECR registry and no mapping names it; answering not-found", "input", loggable(serverURL))
+		return Credentials{}, &NotFoundError{Host: loggable(serverURL)}
 	}
 	h.debugRoute(reg, via, where)
 	id, err := h.identity(via)

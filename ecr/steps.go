@@ -120,7 +120,31 @@ func (h *Helper) refuseStore(serverURL string) error {
 		return nil
 	}
 	err := fmt.Errorf("the login for %s was not saved: ecr-login serves only Amazon ECR registries and keeps no passwords; "+
-		`in ~/.docker/config.json, list ECR registries under "credHelpers" ({"HOST": "ecr-login"}) instead of setting "credsStore": "ecr-login"`, serverURL)
+		`in ~/.docker/config.json, list ECR registries under "credHelpers" ({"HOST": "ecr-login"}) instead of setting "credsStore": "ecr-login"`, loggable(serverURL))
 	h.logger.Error(err.Error())
 	return err
+}
+
+// loggable is serverURL as it may appear in a log or a message: user info
+// ("user:password@") and any query or fragment replaced by a marker.
+func loggable(serverURL string) string {
+	s := strings.TrimSpace(serverURL)
+	scheme, rest := "", s
+	if i := strings.Index(s, "://"); i >= 0 {
+		scheme, rest = s[:i+3], s[i+3:]
+	}
+	host, tail := rest, ""
+	if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+		host, tail = rest[:i], rest[i:]
+	}
+	if at := strings.LastIndexByte(host, '@'); at >= 0 {
+		host = "[REDACTED]@" + host[at+1:]
+	}
+	if at := strings.LastIndexByte(tail, '@'); at >= 0 { // "host/user:pw@..." is no URL, but do not echo it
+		tail = "/[REDACTED]@" + tail[at+1:]
+	}
+	if q := strings.IndexAny(tail, "?#"); q >= 0 {
+		tail = tail[:q] + "?[REDACTED]"
+	}
+	return scheme + host + tail
 }
