@@ -174,7 +174,7 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 		fe.Message = fmt.Sprintf("%s sent a reply that is not a valid token (%s); if AWS_ENDPOINT_URL_ECR or a proxy is set, check it points at ECR", api, firstLine(err))
 	case errors.As(err, &netErr) || errors.As(err, new(*net.OpError)) || isConnError(err):
 		fe.Kind = ErrNetwork
-		fe.Message = fmt.Sprintf("could not reach %s%s (%s); check network, DNS and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_ECR)", api, attempts, firstLine(err))
+		fe.Message = fmt.Sprintf("could not reach %s%s (%s); check network, DNS and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_ECR)", api, attempts, connCause(err))
 	default:
 		fe.Kind = ErrAPI
 		fe.Message = fmt.Sprintf("calling %s failed: %s", api, firstLine(err))
@@ -260,6 +260,21 @@ func isConnError(err error) bool {
 	s := err.Error()
 	return strings.Contains(s, "connection reset") || strings.Contains(s, "connection refused") ||
 		strings.Contains(s, "EOF") || strings.Contains(s, "no such host")
+}
+
+// connCause is the innermost network error ("dial tcp ...: connection
+// refused"), without the SDK's wrapping ("https response error StatusCode: 0,
+// RequestID: , request send failed, Post ...").
+func connCause(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Error()
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.Error()
+	}
+	return firstLine(err)
 }
 
 func ssoExpiredText(err error) bool {

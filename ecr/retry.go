@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -229,7 +230,7 @@ type gaveUpError struct {
 }
 
 func (e *gaveUpError) Error() string {
-	if e.err == e.last {
+	if e.err == e.last || strings.Contains(e.err.Error(), e.last.Error()) {
 		return e.err.Error()
 	}
 	return e.err.Error() + "; attempts failed with: " + e.last.Error()

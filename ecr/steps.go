@@ -1,11 +1,14 @@
 package ecr
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/smithy-go"
 	"github.com/docker/docker-credential-helpers/credentials"
 )
 
@@ -99,14 +102,25 @@ func keyShape(key string, id Identity) string {
 }
 
 // causeAttrs are the attributes of a failure's log line: each fact once.
-// The identity is left out when the message already names it; the detail
-// (the SDK's own text) when the message already says it.
+// The identity is left out when the message already names it (or there is
+// none); the SDK's error text when the message already says its cause, in
+// which case only the request id it carries is added.
 func causeAttrs(fe *FetchError, id Identity) []any {
 	attrs := []any{"registry", fe.Registry}
-	if d := id.Description; d != "" && !strings.Contains(fe.Message, d) {
+	if d := id.Description; d != "" && !strings.Contains(fe.Message, d) && !errors.Is(fe.Kind, ErrNoCredentials) {
 		attrs = append(attrs, "identity", d)
 	}
-	if d := fe.Detail; d != "" && d != id.Description && !strings.Contains(fe.Message, d) {
+	var apiErr smithy.APIError
+	var respErr *awshttp.ResponseError
+	switch d := fe.Detail; {
+	case d == "" || d == id.Description || strings.Contains(fe.Message, d):
+	case fe.Err != nil && errors.As(fe.Err, &apiErr) && (strings.Contains(fe.Message, apiErr.ErrorCode()) ||
+		strings.Contains(fe.Message, strings.TrimSpace(apiErr.ErrorMessage()))):
+		if errors.As(fe.Err, &respErr) && respErr.ServiceRequestID() != "" {
+			attrs = append(attrs, "request_id", respErr.ServiceRequestID())
+		}
+	case fe.Err != nil && strings.Contains(fe.Message, connCause(fe.Err)):
+	default:
 		attrs = append(attrs, "detail", d)
 	}
 	return attrs
