@@ -256,3 +256,22 @@ func TestDebugLogShowsEachStepAndNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// AWS_ECR_TIMEOUT counts from the process start (Config.Start), less a
+// moment to answer: a client enforcing the same timeout sees the answer.
+func TestDeadlineCountsFromTheStart(t *testing.T) {
+	c := &clock{t: t0}
+	var deadline time.Time
+	f := &fakeFetcher{fetch: func(ctx context.Context, reg Registry) (Token, error) {
+		deadline, _ = ctx.Deadline()
+		return Token{}, &stagedError{stageAPI, statusError(500)}
+	}}
+	start := time.Now().Add(-4 * time.Second) // the process started 4s ago
+	h, _ := newTestHelper(t, testEnv(t, nil), f, c, func(cfg *Config) { cfg.Timeout = 10 * time.Second; cfg.Start = start })
+	if _, err := h.Credentials(context.Background(), hostA); err == nil {
+		t.Fatal("no error")
+	}
+	if want := start.Add(10*time.Second - answerReserve); !deadline.Equal(want) {
+		t.Fatalf("deadline %s, want %s (start + timeout - %s)", deadline, want, answerReserve)
+	}
+}

@@ -18,10 +18,11 @@ import (
 //	fault                                  attempts            wait before the next attempt
 //	-------------------------------------  ------------------  -------------------------------------------
 //	throttling (ThrottlingException, ...)  while the deadline  full jitter: uniform in [0, min(5s, 1s·2^n)],
-//	                                       allows              n = throttled attempts so far; never a wait
-//	                                                           that ends later than attemptReserve before
-//	                                                           the deadline (the window shrinks to fit,
-//	                                                           and with no room left the error is answered)
+//	                                       allows              n = throttled attempts so far; a wait that
+//	                                                           would end later than attemptReserve before
+//	                                                           the deadline is not started: the error is
+//	                                                           answered instead (no burst of short waits
+//	                                                           squeezed in before the deadline)
 //	5xx, connection refused/reset, and     3 in all (the SDK   full jitter: uniform in [0, 250ms·2^(n-1)]
 //	every other error the SDK's standard   standard budget)    (≤ 250ms, then ≤ 500ms), same deadline rule
 //	retryer retries (DNS "no such host"
@@ -147,16 +148,13 @@ func (p *policy) IsErrorRetryable(err error) bool {
 		p.logger.Debug("fetch attempt failed; not retried", "attempt", p.attempt, "fault", class.String(), "took", took, "cause", firstLine(err))
 		return false
 	}
-	if !p.deadline.IsZero() {
-		room := p.deadline.Sub(p.now()) - attemptReserve
-		if room <= 0 {
-			p.last.outOfTime()
-			p.logger.Debug("fetch attempt failed; no time left before the deadline to retry", "attempt", p.attempt, "fault", class.String(), "took", took, "cause", firstLine(err))
-			return false
-		}
-		ceiling = min(ceiling, room)
-	}
 	p.next = p.jitter(ceiling)
+	if !p.deadline.IsZero() && p.now().Add(p.next).After(p.deadline.Add(-attemptReserve)) {
+		// Never start a wait that ends too late for the attempt it leads to.
+		p.last.outOfTime()
+		p.logger.Debug("fetch attempt failed; the next wait would end past the deadline, so not retrying", "attempt", p.attempt, "fault", class.String(), "took", took, "wait", p.next.Round(time.Millisecond), "cause", firstLine(err))
+		return false
+	}
 	p.logger.Debug("fetch attempt failed; retrying", "attempt", p.attempt, "fault", class.String(), "took", took, "wait", p.next.Round(time.Millisecond), "cause", firstLine(err))
 	return true
 }

@@ -34,6 +34,11 @@ func connError(errno syscall.Errno) error {
 // jitter returns the largest wait allowed (the worst case), and which records
 // the ceilings it was asked for.
 func testPolicy(deadline time.Duration) (*policy, *clock, *[]time.Duration) {
+	return testPolicyJitter(deadline, 1)
+}
+
+// testPolicyJitter draws every wait as fraction × its ceiling.
+func testPolicyJitter(deadline time.Duration, fraction float64) (*policy, *clock, *[]time.Duration) {
 	c := &clock{t: t0}
 	var ceilings []time.Duration
 	p := &policy{now: c.now, last: &lastError{}, logger: slog.New(slog.DiscardHandler)}
@@ -42,7 +47,7 @@ func testPolicy(deadline time.Duration) (*policy, *clock, *[]time.Duration) {
 	}
 	p.jitter = func(ceiling time.Duration) time.Duration {
 		ceilings = append(ceilings, ceiling)
-		return ceiling
+		return time.Duration(float64(ceiling) * fraction)
 	}
 	return p, c, &ceilings
 }
@@ -60,45 +65,54 @@ func attempt(p *policy, c *clock, err error) bool {
 }
 
 func TestThrottlingRetriesWithFullJitterUntilTheDeadline(t *testing.T) {
-	p, c, ceilings := testPolicy(30 * time.Second)
-	n := 1
-	for attempt(p, c, apiError("ThrottlingException")) {
-		n++
-		// Never a wait that ends later than attemptReserve before the deadline.
-		if c.now().After(p.deadline.Add(-attemptReserve)) {
-			t.Fatalf("attempt %d starts at %s, within %s of the deadline %s", n, c.now(), attemptReserve, p.deadline)
+	for _, fraction := range []float64{1, 0.5, 0.01} {
+		p, c, ceilings := testPolicyJitter(30*time.Second, fraction)
+		n := 1
+		for attempt(p, c, apiError("ThrottlingException")) {
+			n++
+			// Never a wait that ends later than attemptReserve before the deadline.
+			if c.now().After(p.deadline.Add(-attemptReserve)) {
+				t.Fatalf("attempt %d starts at %s, within %s of the deadline %s", n, c.now(), attemptReserve, p.deadline)
+			}
+			if n > 1000 {
+				t.Fatal("throttling retried forever")
+			}
 		}
-		if n > 100 {
-			t.Fatal("throttling retried forever")
+		// Exponential ceilings 1s, 2s, 4s, then the 5s cap.
+		want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second}
+		for i, w := range want {
+			if i < len(*ceilings) && (*ceilings)[i] != w {
+				t.Fatalf("ceiling %d = %s, want %s (all: %v)", i, (*ceilings)[i], w, *ceilings)
+			}
 		}
-	}
-	// Exponential ceilings 1s, 2s, 4s, then the 5s cap, then shrunk to fit.
-	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second, 5 * time.Second}
-	if len(*ceilings) < len(want) {
-		t.Fatalf("ceilings = %v, want at least %v", *ceilings, want)
-	}
-	for i, w := range want {
-		if (*ceilings)[i] != w {
-			t.Fatalf("ceiling %d = %s, want %s (all: %v)", i, (*ceilings)[i], w, *ceilings)
+		for _, ce := range (*ceilings)[min(len(want), len(*ceilings)):] {
+			if ce != 5*time.Second {
+				t.Fatalf("ceilings %v: after the fourth, all 5s", *ceilings)
+			}
 		}
-	}
-	last := (*ceilings)[len(*ceilings)-1]
-	if last >= 5*time.Second {
-		t.Fatalf("the last wait (%s) was not shrunk to fit the deadline: %v", last, *ceilings)
-	}
-	if !p.last.stoppedByDeadline() || p.last.count() != n {
-		t.Fatalf("stoppedByDeadline=%v count=%d, want true and %d", p.last.stoppedByDeadline(), p.last.count(), n)
+		// It stopped because the next wait did not fit, not earlier.
+		last := time.Duration(float64((*ceilings)[len(*ceilings)-1]) * fraction)
+		if !c.now().Add(last).After(p.deadline.Add(-attemptReserve)) {
+			t.Fatalf("fraction %v: stopped at %s although a %s wait fitted", fraction, c.now(), last)
+		}
+		if !p.last.stoppedByDeadline() || p.last.count() != n {
+			t.Fatalf("stoppedByDeadline=%v count=%d, want true and %d", p.last.stoppedByDeadline(), p.last.count(), n)
+		}
+		// With worst-case waits, 30s holds 1+2+4+5+5+5+5 = 27s of waits: 8 attempts.
+		if fraction == 1 && n != 8 {
+			t.Fatalf("attempts = %d, want 8", n)
+		}
 	}
 }
 
 func TestThrottlingWithNoRoomLeftIsNotRetried(t *testing.T) {
-	p, _, ceilings := testPolicy(attemptReserve) // the deadline is only the reserve away
+	p, _, _ := testPolicyJitter(attemptReserve+time.Millisecond, 0.5) // a 500ms wait does not fit in 1ms
 	p.GetAttemptToken(context.Background())
 	if p.IsErrorRetryable(apiError("ThrottlingException")) {
 		t.Fatal("retried with no time left before the deadline")
 	}
-	if len(*ceilings) != 0 || !p.last.stoppedByDeadline() {
-		t.Fatalf("ceilings %v, stoppedByDeadline %v", *ceilings, p.last.stoppedByDeadline())
+	if !p.last.stoppedByDeadline() {
+		t.Fatal("not marked as stopped by the deadline")
 	}
 }
 
@@ -136,14 +150,11 @@ func TestTransientFaultsGetTheStandardBudgetOfThreeAttempts(t *testing.T) {
 }
 
 func TestTransientRetriesAlsoKeepTheDeadline(t *testing.T) {
-	p, c, ceilings := testPolicy(attemptReserve + 100*time.Millisecond)
+	p, c, _ := testPolicyJitter(attemptReserve+100*time.Millisecond, 0.2) // a 50ms wait fits
 	if !attempt(p, c, statusError(500)) {
 		t.Fatal("not retried with 100ms of room")
 	}
-	if (*ceilings)[0] != 100*time.Millisecond {
-		t.Fatalf("ceiling %s, want the 100ms left", (*ceilings)[0])
-	}
-	if attempt(p, c, statusError(500)) {
+	if attempt(p, c, statusError(500)) { // a 100ms wait from 50ms on does not
 		t.Fatal("retried with no room left")
 	}
 }
