@@ -226,7 +226,7 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 			return Credentials{}, &NotFoundError{Host: reg.Host, Public: true}
 		}
 		if c, ok := h.usable(key); ok {
-			h.logger.Warn("getting a new token failed; serving the cached token, which is still valid",
+			h.logger.Warn("ECR failed; serving the cached token, which is still valid",
 				"registry", reg.Host, "expires_at", c.ExpiresAt.Format(time.RFC3339), "cause", h.redact(fe.Message))
 			return c, nil
 		}
