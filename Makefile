@@ -20,7 +20,7 @@ export CGO_ENABLED ?= 0
 RACE = $(shell cc=$$(CGO_ENABLED= $(GO) env CC 2>/dev/null); \
 	[ "$$(CGO_ENABLED= $(GO) env CGO_ENABLED 2>/dev/null)" = 1 ] && command -v "$${cc%% *}" >/dev/null 2>&1 && echo -race)
 
-.PHONY: all help build install uninstall test test-short e2e demo bench fleet fuzz lint cross clean
+.PHONY: all help build install uninstall test test-short e2e demo bench bench-faults fleet fuzz lint cross clean
 
 all: build
 
@@ -74,6 +74,10 @@ bench: build
 ## fleet: 500 cold helper processes at once against a fake ECR with ECR's quota (20/s, burst 200)
 fleet:
 	$(GO) run ./e2e/fleet
+
+## bench-faults: ours vs awslabs v0.12.0 (AWSLABS_HELPER=path) under each ECR fault; fails if ours is slower or asks more
+bench-faults:
+	$(GO) run ./e2e/faultbench
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 10s)
 fuzz:
