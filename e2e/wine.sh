@@ -76,6 +76,7 @@ main() {
 
   echo "e2e-windows: temp dir $T, $("$WINE" --version 2>/dev/null || echo wine)"
   if setup; then
+    clock_reset # per-check times start here
     check_version
     check_get
     check_list
@@ -120,7 +121,7 @@ secs() {
   "$@"
   local rc=$?
   e=$(date +%s.%N)
-  TOOK=$(awk -v s="$s" -v e="$e" 'BEGIN{printf "%.1f", e-s}')
+  SECS=$(awk -v s="$s" -v e="$e" 'BEGIN{printf "%.1f", e-s}')
   return "$rc"
 }
 
@@ -132,7 +133,7 @@ setup() {
     fail setup "building the windows/amd64 binaries failed: $(why build)" build
     return 1
   fi
-  echo "  built the windows/amd64 binaries in ${TOOK}s"
+  echo "  built the windows/amd64 binaries in ${SECS}s"
   if ! run build env CGO_ENABLED=0 go -C "$ROOT" build -o "$T/prngshim" ./e2e/wine/prngshim; then
     fail setup "building e2e/wine/prngshim failed: $(why build)" build
     return 1
@@ -151,7 +152,7 @@ setup() {
     fail setup "wineboot --init failed: $(why wineboot)" wineboot
     return 1
   fi
-  echo "  wineboot --init (new prefix) took ${TOOK}s"
+  echo "  wineboot --init (new prefix) took ${SECS}s"
   # One wineserver for the whole run (instead of one per burst of processes).
   env "${WENV[@]}" "$WINESERVER" -p >>"$LOGDIR/wineserver.log" 2>&1 </dev/null || true
   local sys32=$T/prefix/drive_c/windows/system32
