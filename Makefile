@@ -12,7 +12,14 @@ FUZZTIME  ?= 10s
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build install test e2e demo bench fleet fuzz lint cross clean
+# The programs ours replaces, built by e2e/peers.sh (outside the repository)
+# for the side-by-side benches; exported so that every bench reads the same.
+PEERS_DIR      ?= /tmp/ecr-login-peers
+AWSLABS_HELPER ?= $(PEERS_DIR)/awslabs-v0.12.0/docker-credential-ecr-login
+CPA_PROVIDER   ?= $(PEERS_DIR)/cloud-provider-aws-v1.37.1/ecr-credential-provider
+export PEERS_DIR AWSLABS_HELPER CPA_PROVIDER
+
+.PHONY: all build install test e2e demo bench peers fleet fuzz lint cross clean
 
 all: build
 
@@ -41,11 +48,15 @@ e2e: build
 demo:
 	$(GO) run ./e2e/demo
 
-## bench: Go benchmarks, the binary-level latency/RSS table and the fleet simulation
-bench: build
+## bench: Go benchmarks, the fleet simulation, then the side-by-side table against awslabs and cloud-provider-aws (exits non-zero when a target is missed)
+bench: build peers
 	$(GO) test -run XXX -bench . -benchmem ./cache/ ./ecr/
-	$(GO) run ./e2e/bench
 	$(GO) run ./e2e/fleet
+	$(GO) run ./e2e/bench
+
+## peers: build awslabs v0.12.0 and cloud-provider-aws v1.37.1 into $(PEERS_DIR) (once per version)
+peers:
+	@bash e2e/peers.sh >/dev/null
 
 ## fleet: 500 cold helper processes at once against a fake ECR with ECR's quota (20/s, burst 200)
 fleet:
