@@ -28,7 +28,7 @@ const initBudgetBytes = 900 << 10 // measured: 770,088 bytes (Go 1.26.8, Dec 202
 var initForbidden = []string{
 	"github.com/aws/aws-sdk-go-v2/service/ecr/schemas",       // go.mod: ecr pinned before v1.66.0
 	"github.com/aws/aws-sdk-go-v2/service/ecrpublic/schemas", // go.mod: ecrpublic pinned before v1.44.0
-	"go.yaml.in/yaml/v3",                                     // ecr/yamlmini.go reads config.yaml
+	"go.yaml.in/yaml/v3", // ecr/yamlmini.go reads config.yaml
 	"gopkg.in/yaml.v3",
 	"sigs.k8s.io/yaml",
 	"google.golang.org/grpc", // e2e tools only
