@@ -15,8 +15,8 @@ import (
 // when every check passed. It never prints a secret.
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
 	if len(args) > 1 || (len(args) == 1 && strings.HasPrefix(args[0], "-")) {
-		fmt.Fprintf(stderr, "usage: %s doctor [REGISTRY]\n  checks configuration, credentials, a token fetch and the cache\n", DockerHelperName)
-		return 2
+		fmt.Fprintf(stderr, doctorUsage, DockerHelperName)
+		return exitUsage
 	}
 	registry := ""
 	if len(args) == 1 {
