@@ -18,6 +18,11 @@ GO=${GO:-go}
 
 log() { echo "peers: $*" >&2; }
 
+# Temp dirs of a build that fails half-way are removed; a peer is only ever
+# moved into place once built.
+tmps=()
+trap 'rm -rf "${tmps[@]}"' EXIT
+
 mkdir -p "$PEERS_DIR"
 
 # Built like our release binaries (-trimpath, -s -w, no cgo), so that the
@@ -30,11 +35,11 @@ awslabs_bin=$awslabs_dir/docker-credential-ecr-login
 if [ ! -x "$awslabs_bin" ]; then
   log "building awslabs/amazon-ecr-credential-helper $AWSLABS_VERSION"
   tmp=$(mktemp -d "$PEERS_DIR/.awslabs.XXXXXX")
+  tmps+=("$tmp")
   GOBIN=$tmp "$GO" install -ldflags '-s -w' \
     "github.com/awslabs/amazon-ecr-credential-helper/ecr-login/cli/docker-credential-ecr-login@$AWSLABS_VERSION" >&2
   mkdir -p "$awslabs_dir"
   mv "$tmp/docker-credential-ecr-login" "$awslabs_bin"
-  rm -rf "$tmp"
 fi
 
 cpa_dir=$PEERS_DIR/cloud-provider-aws-$CPA_VERSION
@@ -47,12 +52,12 @@ if [ ! -x "$cpa_bin" ]; then
     sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
   [ -d "$src" ] || { log "go mod download gave no directory for k8s.io/cloud-provider-aws@$CPA_VERSION"; exit 1; }
   work=$(mktemp -d "$PEERS_DIR/.cpa.XXXXXX")
+  tmps+=("$work")
   cp -R "$src/." "$work/"
   chmod -R u+w "$work"
   (cd "$work" && GOFLAGS="-mod=mod -trimpath" "$GO" build -ldflags '-s -w' -o "$work/ecr-credential-provider" ./cmd/ecr-credential-provider) >&2
   mkdir -p "$cpa_dir"
   mv "$work/ecr-credential-provider" "$cpa_bin"
-  rm -rf "$work"
 fi
 
 echo "AWSLABS_HELPER=$awslabs_bin"
