@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/docker/docker-credential-helpers/credentials"
@@ -42,6 +41,9 @@ type Config struct {
 	Mappings *Mappings
 	// TTY is the terminal device MFA codes are asked on ("" = /dev/tty).
 	TTY string
+	// KeyByCredentials resolves the credentials on every get and keys the
+	// cache by their access key id as well (see keybycreds.go).
+	KeyByCredentials bool
 }
 
 // Credentials is a token as served to a client.
@@ -120,9 +122,17 @@ func (h *Helper) Get(serverURL string) (string, string, error) {
 // credentials are configured at all, the error is the protocol's not-found
 // (credentials.IsErrCredentialsNotFound), and no AWS code runs.
 func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials, error) {
+	return h.credentials(ctx, serverURL, nil)
+}
+
+// credentials is Credentials, as pod's role when pod is not nil (webidentity.go).
+func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIdentity) (Credentials, error) {
 	reg, via, where, err := h.route(serverURL)
 	if err != nil {
 		return Credentials{}, credentials.NewErrCredentialsNotFound()
+	}
+	if pod != nil {
+		via, where = Access{WebIdentity: pod}, "" // the service account names the identity
 	}
 	id, err := h.identity(via)
 	if err != nil {
@@ -135,6 +145,15 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 	if reg.Service == ServicePublic && id.Source == SourceNone {
 		h.logger.Debug("no AWS credentials configured; ECR Public will be pulled anonymously", "registry", reg.Host)
 		return Credentials{}, credentials.NewErrCredentialsNotFound()
+	}
+	if h.cfg.KeyByCredentials && id.Source != SourceNone {
+		if ctx, id, err = h.keyByCredentials(ctx, reg, via, id); err != nil {
+			fe := classify(err, reg, id, h.cfg.Timeout)
+			if reg.Service == ServicePublic && errors.Is(fe, ErrNoCredentials) {
+				return Credentials{}, credentials.NewErrCredentialsNotFound()
+			}
+			return Credentials{}, h.fail(fe, id)
+		}
 	}
 	key := h.cacheKey(id, reg)
 	if c, ok := h.fresh(key); ok {
@@ -245,6 +264,9 @@ func (h *Helper) route(serverURL string) (reg Registry, via Access, where string
 // identity describes the credentials via will use; a role is part of the
 // identity, so two mappings never share a cache entry.
 func (h *Helper) identity(via Access) (Identity, error) {
+	if via.WebIdentity != nil {
+		return via.WebIdentity.identity(h.cfg.Env)
+	}
 	id, err := resolveIdentity(h.cfg.Env, via.Profile)
 	if err != nil || via.RoleARN == "" {
 		return id, err
@@ -280,22 +302,13 @@ func (h *Helper) lookup(key string, ok func(cache.Entry, time.Time) bool) (Crede
 
 // cacheKey names the token that serves reg for id: one token per identity,
 // partition, region and endpoint variant serves every registry there
-// (tokens are scoped to the principal, not to one registry). An endpoint
-// override (AWS_ENDPOINT_URL_ECR, ...) gets its own entries.
+// (tokens are scoped to the principal, not to one registry). Everything else
+// that decides the principal or the endpoint (endpoint overrides included)
+// is in id.ID: see Identity.
 func (h *Helper) cacheKey(id Identity, reg Registry) string {
 	key := fmt.Sprintf("%s/%s/%s/%s", id.ID, reg.Service, reg.Partition, reg.Region)
 	if v := reg.Variant(); v != "" {
 		key += "/" + v
-	}
-	var ep []string
-	for _, k := range []string{"AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
-		if v := h.cfg.Env(k); v != "" {
-			ep = append(ep, k+"="+v)
-		}
-	}
-	if len(ep) > 0 {
-		sum := sha256.Sum256([]byte(strings.Join(ep, "\n")))
-		key += "/endpoint-" + hex.EncodeToString(sum[:6])
 	}
 	return key
 }
@@ -359,9 +372,12 @@ func (h *Helper) Login(ctx context.Context, profile string) (time.Time, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout+2*time.Minute) // a person is typing
 	defer cancel()
+	id, err := h.identity(Access{Profile: profile})
+	if err != nil {
+		return time.Time{}, h.fail(&FetchError{Registry: "profile " + profile, Kind: ErrConfig, Err: err, Message: err.Error(), Detail: err.Error()}, id)
+	}
 	exp, err := f.Login(ctx, profile)
 	if err != nil {
-		id, _ := h.identity(Access{Profile: profile})
 		fe := classify(&stagedError{stageCredentials, err}, Registry{Host: "profile " + profile}, id, h.cfg.Timeout)
 		return time.Time{}, h.fail(fe, id)
 	}
