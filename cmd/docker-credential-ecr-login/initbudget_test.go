@@ -21,7 +21,7 @@ import (
 // patch releases. If this fails, the message names the heaviest packages:
 // find which new import or dependency bump brought them (go.mod explains the
 // pins) before raising the budget, and measure with `make bench`.
-const initBudgetBytes = 900 << 10 // measured: 770,088 bytes (Go 1.26.8, Dec 2026)
+const initBudgetBytes = 900 << 10 // measured: 788,632 bytes (Go 1.26.8, Dec 2026)
 
 // Packages a hit must never initialise: each one's cost is why it is pinned
 // or replaced.
