@@ -104,5 +104,3 @@ func checkFile(f *os.File) error {
 	}
 	return nil
 }
-
-func syncDir(string) {}
