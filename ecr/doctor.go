@@ -102,7 +102,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	}
 	exp := "do not expire"
 	if creds.CanExpire {
-		exp = "expire at " + creds.Expires.UTC().Format(time.RFC3339) + " (in " + time.Until(creds.Expires).Round(time.Minute).String() + ")"
+		exp = "expire at " + creds.Expires.UTC().Format(time.RFC3339) + " (in " + creds.Expires.Sub(h.now()).Round(time.Minute).String() + ")"
 	}
 	add(Check{Name: "credentials", OK: true, Detail: fmt.Sprintf("key id …%s from %s; they %s", last4(creds.AccessKeyID), creds.Source, exp)})
 
@@ -191,19 +191,9 @@ func (h *Helper) cacheCheck(id Identity) Check {
 		c.Detail, c.Remedy = fmt.Sprintf("%s is writable by others (mode %04o); the cache is not used", dir, fi.Mode().Perm()), "chmod 700 "+dir
 		return c
 	}
-	total, mine, fresh := 0, 0, 0
-	now := h.now()
-	for _, e := range h.store.Entries() {
-		total++
-		if e.IdentityID == id.ID {
-			mine++
-			if e.Fresh(now, h.cfg.RefreshMargin) {
-				fresh++
-			}
-		}
-	}
+	mine, fresh, total := h.tokens.freshFor(id.ID)
 	c.OK = true
-	c.Detail = fmt.Sprintf("%s (mode %04o): %d entries, %d for this identity (%d fresh) in %s", dir, fi.Mode().Perm(), total, mine, fresh, filepath.Base(h.store.Path()))
+	c.Detail = fmt.Sprintf("%s (mode %04o): %d entries, %d for this identity (%d fresh) in %s", dir, fi.Mode().Perm(), total, mine, len(fresh), filepath.Base(h.store.Path()))
 	return c
 }
 

@@ -62,7 +62,9 @@ type publicAPI interface {
 type SDKFetcher struct {
 	env      Getenv
 	prompt   Prompter
-	sessions *cache.Store
+	sessions *TokenCache // MFA and pod sessions; nil store: none kept
+	store    *cache.Store
+	now      func() time.Time
 	logger   *slog.Logger
 }
 
@@ -88,8 +90,11 @@ func WithPrompter(p Prompter) FetcherOption { return func(f *SDKFetcher) { f.pro
 // WithSessionStore keeps MFA sessions in store, so one prompt serves until
 // the session expires.
 func WithSessionStore(store *cache.Store) FetcherOption {
-	return func(f *SDKFetcher) { f.sessions = store }
+	return func(f *SDKFetcher) { f.store = store }
 }
+
+// WithFetchClock replaces time.Now for the sessions' freshness.
+func WithFetchClock(now func() time.Time) FetcherOption { return func(f *SDKFetcher) { f.now = now } }
 
 // WithFetchLogger sends the fetch's debug steps (each attempt, its cause
 // and timing) to l; the default discards them.
@@ -99,10 +104,11 @@ func WithFetchLogger(l *slog.Logger) FetcherOption { return func(f *SDKFetcher) 
 // retry.go says: throttling while the deadline allows, 5xx and broken
 // connections within the SDK's standard budget of 3 attempts, refusals never.
 func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
-	f := &SDKFetcher{env: func(string) string { return "" }, prompt: TTYPrompter(""), logger: slog.New(slog.DiscardHandler)}
+	f := &SDKFetcher{env: func(string) string { return "" }, prompt: TTYPrompter(""), now: time.Now, logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(f)
 	}
+	f.sessions = NewTokenCache(f.store, DefaultRefreshMargin, f.now)
 	return f
 }
 
@@ -187,14 +193,14 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		// Resolved once already for the cache key (KeyByCredentials).
 		imds, cfg.Credentials = false, aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
 	}
-	if key := f.mfaSessionKey(via); f.sessions != nil && key != "" &&
+	if key := f.mfaSessionKey(via); f.store != nil && key != "" &&
 		aws.IsCredentialsProvider(cfg.Credentials, (*stscreds.AssumeRoleProvider)(nil)) {
 		who := via.Profile
 		if who == "" {
 			who = "the default profile"
 		}
-		cfg.Credentials = aws.NewCredentialsCache(&mfaSessions{inner: cfg.Credentials, store: f.sessions,
-			key: key, who: who, prompted: prompted, skipCached: fresh, now: time.Now})
+		cfg.Credentials = aws.NewCredentialsCache(&mfaSessions{inner: cfg.Credentials, sessions: f.sessions,
+			key: key, who: who, prompted: prompted, skipCached: fresh})
 	}
 	if via.RoleARN != "" {
 		// Assume the role with whatever the chain (or the profile) resolved;
@@ -214,7 +220,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 // a session is cached, and caches the new session. It returns when the
 // session expires, or a zero time if the profile asked for no code.
 func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, error) {
-	if f.sessions == nil {
+	if f.store == nil {
 		return time.Time{}, errors.New("the token cache is off (AWS_ECR_DISABLE_CACHE), so an MFA session cannot be kept")
 	}
 	region := f.env("AWS_REGION")
@@ -239,7 +245,7 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 	if key == "" {
 		return time.Time{}, nil
 	}
-	e, ok := f.sessions.Get(key)
+	e, ok := f.store.Get(key)
 	if !ok {
 		return time.Time{}, nil
 	}

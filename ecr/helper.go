@@ -67,6 +67,7 @@ type Helper struct {
 	cfg     Config
 	fetcher TokenFetcher
 	store   *cache.Store // nil when caching is off
+	tokens  *TokenCache  // the freshness rules over store
 	now     func() time.Time
 	logger  *slog.Logger
 	ctx     context.Context
@@ -108,8 +109,10 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 	if !cfg.CacheDisabled && cfg.CacheDir != "" {
 		h.store = cache.Open(cfg.CacheDir, cache.WithLogger(h.logger))
 	}
+	h.tokens = NewTokenCache(h.store, cfg.RefreshMargin, h.now)
 	if h.fetcher == nil {
-		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store), WithFetchLogger(h.logger))
+		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store),
+			WithFetchClock(h.now), WithFetchLogger(h.logger))
 	}
 	return h
 }
@@ -274,9 +277,9 @@ func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIden
 		Endpoint: tok.Endpoint, Username: tok.Username, Password: tok.Password,
 		RequestedAt: start, ExpiresAt: tok.ExpiresAt,
 	}
-	c.RefreshAt = e.RefreshAt(h.cfg.RefreshMargin)
+	c.RefreshAt = h.tokens.RefreshAt(key, e)
 	if h.store != nil {
-		if err := h.store.Put(ctx, key, e, now); err != nil {
+		if err := h.tokens.put(ctx, key, e); err != nil {
 			h.logger.Warn("could not save the token in the cache; the next pull will fetch again (set AWS_ECR_CACHE_DIR to use another directory)", "reason", err.Error())
 		}
 	}
@@ -322,27 +325,11 @@ func (h *Helper) identity(via Access) (Identity, error) {
 	return id, nil
 }
 
-// fresh returns the cached entry for key if it may be served.
-func (h *Helper) fresh(key string) (Credentials, bool) {
-	return h.lookup(key, func(e cache.Entry, now time.Time) bool { return e.Fresh(now, h.cfg.RefreshMargin) })
-}
+// fresh returns the cached token for key if it may be served.
+func (h *Helper) fresh(key string) (Credentials, bool) { return h.tokens.fresh(key) }
 
-// usable returns the cached entry for key if it has not expired (fallback use).
-func (h *Helper) usable(key string) (Credentials, bool) {
-	return h.lookup(key, func(e cache.Entry, now time.Time) bool { return e.Usable(now) })
-}
-
-func (h *Helper) lookup(key string, ok func(cache.Entry, time.Time) bool) (Credentials, bool) {
-	if h.store == nil {
-		return Credentials{}, false
-	}
-	e, found := h.store.Get(key)
-	if !found || !ok(e, h.now()) {
-		return Credentials{}, false
-	}
-	return Credentials{Username: e.Username, Password: e.Password, ExpiresAt: e.ExpiresAt,
-		RefreshAt: e.RefreshAt(h.cfg.RefreshMargin), FromCache: true}, true
-}
+// usable returns the cached token for key if it has not expired (fallback use).
+func (h *Helper) usable(key string) (Credentials, bool) { return h.tokens.usable(key) }
 
 // cacheKey names the token that serves reg for id: one token per identity,
 // partition, region and endpoint variant serves every registry there
@@ -402,9 +389,9 @@ func (h *Helper) List() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	now := h.now()
-	for _, e := range h.store.Entries() {
-		if e.IdentityID == id.ID && e.Endpoint != "" && e.Fresh(now, h.cfg.RefreshMargin) {
+	_, fresh, _ := h.tokens.freshFor(id.ID)
+	for _, e := range fresh {
+		if e.Endpoint != "" {
 			out[e.Endpoint] = e.Username
 		}
 	}

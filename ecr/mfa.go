@@ -86,11 +86,10 @@ const SessionService = "sts"
 // full identity: a session never serves another principal.
 type mfaSessions struct {
 	inner      aws.CredentialsProvider
-	store      *cache.Store
+	sessions   *TokenCache
 	key, who   string
 	prompted   *promptFlag
 	skipCached bool
-	now        func() time.Time
 }
 
 type promptFlag struct {
@@ -103,7 +102,7 @@ func (p *promptFlag) was() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.set
 
 func (m *mfaSessions) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if !m.skipCached {
-		if e, ok := m.store.Get(m.key); ok && m.now().Add(SessionMinLife).Before(e.ExpiresAt) {
+		if e, ok := m.sessions.session(m.key); ok {
 			secret, token, _ := strings.Cut(e.Password, "\n")
 			return aws.Credentials{AccessKeyID: e.Username, SecretAccessKey: secret, SessionToken: token,
 				Source: "ecr-login MFA session cache", CanExpire: true, Expires: e.ExpiresAt}, nil
@@ -113,12 +112,11 @@ func (m *mfaSessions) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil || !m.prompted.was() || !creds.CanExpire {
 		return creds, err
 	}
-	now := m.now()
-	if err := m.store.Put(ctx, m.key, cache.Entry{
+	if err := m.sessions.put(ctx, m.key, cache.Entry{
 		Service: SessionService, Identity: "MFA session for " + m.who,
 		Username: creds.AccessKeyID, Password: creds.SecretAccessKey + "\n" + creds.SessionToken,
-		RequestedAt: now, ExpiresAt: creds.Expires,
-	}, now); err != nil {
+		RequestedAt: m.sessions.Now(), ExpiresAt: creds.Expires,
+	}); err != nil {
 		return creds, fmt.Errorf("%w: the MFA session could not be saved: %v", errSessionNotSaved, err)
 	}
 	return creds, nil

@@ -203,19 +203,17 @@ func (f *SDKFetcher) podSession(ctx context.Context, cfg aws.Config, reg Registr
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	key := "pod-session/" + id.ID + "/" + reg.Partition
-	if f.sessions != nil {
-		if e, ok := f.sessions.Get(key); ok && e.Service == SessionService && e.Fresh(time.Now(), DefaultRefreshMargin) {
-			secret, token, _ := strings.Cut(e.Password, "\n")
-			return aws.Credentials{AccessKeyID: e.Username, SecretAccessKey: secret, SessionToken: token,
-				Source: "ecr-login pod session cache", CanExpire: true, Expires: e.ExpiresAt}, nil
-		}
+	key := podSessionKey(id, reg.Partition)
+	if e, ok := f.sessions.session(key); ok {
+		secret, token, _ := strings.Cut(e.Password, "\n")
+		return aws.Credentials{AccessKeyID: e.Username, SecretAccessKey: secret, SessionToken: token,
+			Source: "ecr-login pod session cache", CanExpire: true, Expires: e.ExpiresAt}, nil
 	}
 	// STS has FIPS endpoints where ECR has them, but no dual-stack ones.
 	client := sts.NewFromConfig(cfg, func(o *sts.Options) {
 		o.EndpointOptions.UseDualStackEndpoint = aws.DualStackEndpointStateUnset
 	})
-	start := time.Now()
+	start := f.now()
 	out, err := client.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
 		RoleArn: aws.String(pod.RoleARN), RoleSessionName: aws.String(PodSessionName),
 		WebIdentityToken: aws.String(pod.token),
@@ -233,9 +231,9 @@ func (f *SDKFetcher) podSession(ctx context.Context, cfg aws.Config, reg Registr
 	}
 	creds := aws.Credentials{AccessKeyID: aws.ToString(c.AccessKeyId), SecretAccessKey: aws.ToString(c.SecretAccessKey),
 		SessionToken: aws.ToString(c.SessionToken), CanExpire: true, Expires: c.Expiration.UTC()}
-	if f.sessions != nil {
+	if f.store != nil {
 		// A session that cannot be kept only costs an STS call next time.
-		_ = f.sessions.Put(ctx, key, sessionEntry(id, creds, start), time.Now())
+		_ = f.sessions.put(ctx, key, sessionEntry(id, creds, start))
 	}
 	return creds, nil
 }

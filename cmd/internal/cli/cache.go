@@ -41,19 +41,11 @@ Flags:
   --dry-run         clear: show what would be removed and remove nothing
 `
 
-// Token states shown by `cache list`.
+// Token states shown by `cache list` (ecr.TokenCache decides them).
 const (
-	stateFresh   = "fresh"
-	stateStale   = "stale"
-	stateExpired = "expired"
-)
-
-// mfaSessionService marks the cache entries that hold an MFA session's AWS
-// credentials rather than a registry token (ecr/mfa.go); the helper reuses
-// such a session until mfaSessionMinLife before it expires.
-const (
-	mfaSessionService = ecr.SessionService
-	mfaSessionMinLife = ecr.SessionMinLife
+	stateFresh   = string(ecr.StateFresh)
+	stateStale   = string(ecr.StateStale)
+	stateExpired = string(ecr.StateExpired)
 )
 
 // cacheRow is one cached token as `cache list` shows it. It never holds the
@@ -212,20 +204,12 @@ func cacheUsageError(stderr io.Writer, usage, msg string) int {
 // rows at now, sorted by identity, service, region, endpoint and expiry.
 func cacheRows(entries map[string]cache.Entry, now time.Time, margin time.Duration, match func(cache.Entry) bool) []cacheRow {
 	rows := make([]cacheRow, 0, len(entries))
+	tokens := ecr.NewTokenCache(nil, margin, func() time.Time { return now })
 	for k, e := range entries {
 		if match != nil && !match(e) {
 			continue
 		}
-		state, refresh := stateExpired, e.RefreshAt(margin)
-		if e.Service == mfaSessionService {
-			refresh = e.ExpiresAt.Add(-mfaSessionMinLife)
-		}
-		switch {
-		case now.Before(refresh):
-			state = stateFresh
-		case e.Usable(now):
-			state = stateStale
-		}
+		state, refresh := tokens.State(k, e)
 		rows = append(rows, cacheRow{
 			Key:        k,
 			Identity:   e.Identity,
@@ -236,7 +220,7 @@ func cacheRows(entries map[string]cache.Entry, now time.Time, margin time.Durati
 			FetchedAt:  rfc3339(e.RequestedAt),
 			RefreshAt:  rfc3339(refresh),
 			ExpiresAt:  rfc3339(e.ExpiresAt),
-			State:      state,
+			State:      string(state),
 			fetched:    e.RequestedAt,
 			expires:    e.ExpiresAt,
 		})
