@@ -1,0 +1,100 @@
+package ecr
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ecr-login/ecr-login/cache"
+)
+
+// Each kind of cache entry is fresh up to its own refresh point and not one
+// nanosecond after; usable up to its expiry.
+func TestTokenCacheRefreshPoints(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	const margin = 30 * time.Minute
+	long := func(service string) cache.Entry { // 12 h: no half-life cap
+		return cache.Entry{Service: service, Username: "u", Password: "p", RequestedAt: t0, ExpiresAt: t0.Add(12 * time.Hour)}
+	}
+	short := long(SessionService)
+	short.ExpiresAt = t0.Add(time.Hour) // half of it is below DefaultRefreshMargin
+	for _, tc := range []struct {
+		name    string
+		key     string
+		e       cache.Entry
+		refresh time.Time
+	}{
+		{"token: expiry less the margin", "id/ecr/aws/us-east-1", long("ecr"), t0.Add(12*time.Hour - margin)},
+		{"MFA session: SessionMinLife before expiry", "mfa-session/x", long(SessionService), t0.Add(12*time.Hour - SessionMinLife)},
+		{"pod session: DefaultRefreshMargin", podSessionPrefix + "id/aws", long(SessionService), t0.Add(12*time.Hour - DefaultRefreshMargin)},
+		{"pod session: half its life", podSessionPrefix + "id/aws", short, t0.Add(30 * time.Minute)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := cache.Open(t.TempDir())
+			if err := store.Put(context.Background(), tc.key, tc.e, t0); err != nil {
+				t.Fatal(err)
+			}
+			now := tc.refresh.Add(-time.Nanosecond)
+			tokens := NewTokenCache(store, margin, func() time.Time { return now })
+			if got := tokens.RefreshAt(tc.key, tc.e); !got.Equal(tc.refresh) {
+				t.Fatalf("RefreshAt = %s, want %s", got, tc.refresh)
+			}
+			if s, _ := tokens.State(tc.key, tc.e); s != StateFresh {
+				t.Fatalf("just before the refresh point: %s, want fresh", s)
+			}
+			if _, ok := tokens.entry(tc.key, StateFresh); !ok {
+				t.Fatal("just before the refresh point: not served")
+			}
+			now = tc.refresh
+			if s, _ := tokens.State(tc.key, tc.e); s != StateStale {
+				t.Fatalf("at the refresh point: %s, want stale", s)
+			}
+			if _, ok := tokens.entry(tc.key, StateFresh); ok {
+				t.Fatal("at the refresh point: still served as fresh")
+			}
+			if _, ok := tokens.entry(tc.key, StateStale); !ok {
+				t.Fatal("at the refresh point: not usable as a fallback")
+			}
+			now = tc.e.ExpiresAt
+			if s, _ := tokens.State(tc.key, tc.e); s != StateExpired {
+				t.Fatalf("at expiry: %s, want expired", s)
+			}
+			if _, ok := tokens.entry(tc.key, StateStale); ok {
+				t.Fatal("at expiry: still usable")
+			}
+		})
+	}
+}
+
+// The MFA session is reused only while it has SessionMinLife to live:
+// with less, the profile's chain (which prompts) is asked again.
+func TestMFASessionMinimumLife(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	exp := t0.Add(time.Hour)
+	store := cache.Open(t.TempDir())
+	const key = "mfa-session/test"
+	if err := store.Put(context.Background(), key, cache.Entry{Service: SessionService, Username: "ASIACACHED",
+		Password: "secret\ntoken", RequestedAt: t0, ExpiresAt: exp}, t0); err != nil {
+		t.Fatal(err)
+	}
+	inner := 0
+	var now time.Time
+	m := &mfaSessions{sessions: NewTokenCache(store, time.Hour, func() time.Time { return now }), key: key, who: "p",
+		prompted: &promptFlag{}, inner: aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) {
+			inner++
+			return aws.Credentials{}, errors.New("prompted")
+		})}
+
+	now = exp.Add(-SessionMinLife - time.Second)
+	c, err := m.Retrieve(context.Background())
+	if err != nil || c.AccessKeyID != "ASIACACHED" || inner != 0 {
+		t.Fatalf("with more than SessionMinLife left: %+v, %v, inner called %d times; want the cached session", c.AccessKeyID, err, inner)
+	}
+	now = exp.Add(-SessionMinLife)
+	if _, err := m.Retrieve(context.Background()); err == nil || inner != 1 {
+		t.Fatalf("with SessionMinLife left: err %v, inner called %d times; want the chain asked again", err, inner)
+	}
+}
