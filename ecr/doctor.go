@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 )
 
@@ -32,7 +31,6 @@ type Check struct {
 func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	var checks []Check
 	add := func(c Check) { checks = append(checks, c) }
-	f, _ := h.fetcher.(*SDKFetcher)
 
 	reg, via, where := Registry{}, Access{}, ""
 	if registry != "" {
@@ -72,10 +70,37 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	}
 	add(src)
 	add(Check{Name: "cache key", OK: true, Detail: h.KeyMode()})
-	if f == nil || !src.OK {
+	if !src.OK {
 		return checks
 	}
+	if p, ok := h.fetcher.(CredentialProber); ok {
+		if !h.probeCredentials(ctx, p, reg, via, id, add) {
+			return checks
+		}
+	} else {
+		add(Check{Name: "credentials", Skipped: true, Detail: "not checked: this fetcher cannot resolve credentials on its own"})
+	}
 
+	if registry != "" {
+		start := time.Now()
+		tokCtx, cancelTok := context.WithTimeout(ctx, h.cfg.Timeout)
+		defer cancelTok()
+		tok, err := h.fetcher.FetchToken(tokCtx, reg, via)
+		if err != nil {
+			fe := classify(err, reg, id, h.cfg.Timeout)
+			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
+		} else {
+			add(Check{Name: "token", OK: true, Detail: fmt.Sprintf("ECR issued a token for user %s, valid until %s (took %s)",
+				tok.Username, tok.ExpiresAt.UTC().Format(time.RFC3339), time.Since(start).Round(time.Millisecond))})
+		}
+	}
+	add(h.cacheCheck(id))
+	return checks
+}
+
+// probeCredentials adds the credentials and caller identity steps; false
+// when the credentials did not resolve (the steps after need them).
+func (h *Helper) probeCredentials(ctx context.Context, p CredentialProber, reg Registry, via Access, id Identity, add func(Check)) bool {
 	region := reg.Region
 	if region == "" {
 		if region = firstEnv(h.cfg.Env, "AWS_REGION", "AWS_DEFAULT_REGION"); region == "" {
@@ -86,19 +111,11 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	// reported as its own failure and the steps after it still run.
 	credCtx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
-	fail := func(name string, err error) Check {
+	creds, callerIdentity, err := p.ProbeCredentials(credCtx, region, via)
+	if err != nil {
 		fe := classify(&stagedError{stageCredentials, err}, reg, id, h.cfg.Timeout)
-		return Check{Name: name, Detail: fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())}
-	}
-	cfg, _, err := f.loadConfig(credCtx, region, via, &lastError{}, false)
-	if err != nil {
-		add(fail("credentials", err))
-		return checks
-	}
-	creds, err := cfg.Credentials.Retrieve(credCtx)
-	if err != nil {
-		add(fail("credentials", err))
-		return checks
+		add(Check{Name: "credentials", Detail: fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
+		return false
 	}
 	exp := "do not expire"
 	if creds.CanExpire {
@@ -109,8 +126,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	whoBudget := min(h.cfg.Timeout, callerIdentityBudget)
 	whoCtx, cancelWho := context.WithTimeout(ctx, whoBudget)
 	defer cancelWho()
-	who, err := sts.NewFromConfig(cfg, func(o *sts.Options) { o.Retryer = newPolicy(whoCtx, &lastError{}, f.logger) }).
-		GetCallerIdentity(whoCtx, &sts.GetCallerIdentityInput{})
+	who, err := callerIdentity(whoCtx)
 	if err != nil {
 		c := Check{Name: "caller identity", Detail: "STS GetCallerIdentity failed"}
 		var apiErr smithy.APIError
@@ -130,22 +146,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	} else {
 		add(Check{Name: "caller identity", OK: true, Detail: fmt.Sprintf("%s (account %s)", aws.ToString(who.Arn), aws.ToString(who.Account))})
 	}
-
-	if registry != "" {
-		start := time.Now()
-		tokCtx, cancelTok := context.WithTimeout(ctx, h.cfg.Timeout)
-		defer cancelTok()
-		tok, err := f.FetchToken(tokCtx, reg, via)
-		if err != nil {
-			fe := classify(err, reg, id, h.cfg.Timeout)
-			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
-		} else {
-			add(Check{Name: "token", OK: true, Detail: fmt.Sprintf("ECR issued a token for user %s, valid until %s (took %s)",
-				tok.Username, tok.ExpiresAt.UTC().Format(time.RFC3339), time.Since(start).Round(time.Millisecond))})
-		}
-	}
-	add(h.cacheCheck(id))
-	return checks
+	return true
 }
 
 // callerIdentityBudget bounds doctor's STS GetCallerIdentity step.

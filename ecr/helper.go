@@ -399,9 +399,9 @@ func (h *Helper) List() (map[string]string, error) {
 }
 
 // Login asks for the MFA code of profile now and keeps the session in the
-// cache (see SDKFetcher.Login). It needs the default SDK fetcher.
+// cache (see SDKFetcher.Login). It needs a fetcher that is a SessionLoginer.
 func (h *Helper) Login(ctx context.Context, profile string) (time.Time, error) {
-	f, ok := h.fetcher.(*SDKFetcher)
+	f, ok := h.fetcher.(SessionLoginer)
 	if !ok {
 		return time.Time{}, errors.New("login needs the AWS SDK fetcher")
 	}
