@@ -127,6 +127,11 @@ func newHelper(ctx context.Context, name string, environ []string, stderr io.Wri
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	return helperFor(ctx, name, cfg, start, stderr, opts...)
+}
+
+// helperFor is newHelper with the configuration already loaded.
+func helperFor(ctx context.Context, name string, cfg Config, start time.Time, stderr io.Writer, opts ...ecr.Option) (*ecr.Helper, *slog.Logger, func(), error) {
 	cfg.Helper.Start = start
 	logger, closeLog, err := NewLogger(name, stderr, cfg.LogLevel, cfg.LogFile)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/ecr-login/ecr-login/ecr"
 )
@@ -30,6 +31,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	}
 	fmt.Fprintf(stdout, "%s version: %s\n", mark(true), VersionLine(DockerHelperName))
 
+	start := time.Now()
 	env := Environ(environ)
 	cfg, err := LoadConfig(env)
 	if err != nil {
@@ -38,7 +40,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer, env
 	}
 	fmt.Fprintf(stdout, "%s settings: %s\n", mark(true), describeSettings(cfg, environ))
 
-	h, _, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
+	h, _, closeLog, err := helperFor(ctx, DockerHelperName, cfg, start, stderr, opts...)
 	if err != nil {
 		fmt.Fprintf(stdout, "%s settings: %v\n", mark(false), err)
 		return 1
