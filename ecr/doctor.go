@@ -34,13 +34,13 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 
 	reg, via, where := Registry{}, Access{}, ""
 	if registry != "" {
-		var err error
-		reg, via, where, err = h.route(registry)
+		r, err := h.route(registry)
 		if err != nil {
 			add(Check{Name: "registry", Detail: "not an Amazon ECR registry host, and no mapping in the configuration file names it",
 				Remedy: "use a host like 123456789012.dkr.ecr.us-east-1.amazonaws.com, or map the name in ~/.ecr/config.yaml with `registry:`"})
 			return checks
 		}
+		reg, via, where = r.reg, r.via, r.where
 		detail := fmt.Sprintf("%s: service %s, partition %s, region %s", reg.Host, reg.Service, reg.Partition, reg.Region)
 		if reg.AccountID != "" {
 			detail += ", account " + reg.AccountID

@@ -135,13 +135,14 @@ func (h *Helper) Get(serverURL string) (string, string, error) {
 // the protocol's not-found (credentials.IsErrCredentialsNotFound) and says
 // which case it is; no AWS code runs.
 func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials, error) {
-	return h.credentials(ctx, serverURL, nil)
+	return h.serveToken(ctx, serverURL, nil)
 }
 
-// credentials is Credentials, as pod's role when pod is not nil (webidentity.go).
-func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIdentity) (Credentials, error) {
+// serveToken is Credentials, as pod's role when pod is not nil (webidentity.go).
+func (h *Helper) serveToken(ctx context.Context, serverURL string, pod *WebIdentity) (Credentials, error) {
 	h.logger.Debug("get", "input", loggable(serverURL))
-	reg, via, where, err := h.route(serverURL)
+	r, err := h.route(serverURL)
+	reg, via, where := r.reg, r.via, r.where
 	if err != nil {
 		h.logger.Debug("not an ECR registry and no mapping names it; answering not-found", "input", loggable(serverURL))
 		return Credentials{}, &NotFoundError{Host: loggable(serverURL)}
@@ -287,25 +288,35 @@ func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIden
 	return c, nil
 }
 
+// routing is where a get goes: the ECR registry, the credentials to fetch
+// with, and the mapping that chose them ("file:line"; "" when none matched).
+type routing struct {
+	reg   Registry
+	via   Access
+	where string
+}
+
 // route finds the ECR registry and the credentials for serverURL: the first
 // matching mapping of the configuration file decides, else the host itself
-// with the default chain. where names the mapping ("file:line") if one matched.
-func (h *Helper) route(serverURL string) (reg Registry, via Access, where string, err error) {
+// with the default chain.
+func (h *Helper) route(serverURL string) (routing, error) {
 	if h.cfg.Mappings != nil && len(h.cfg.Mappings.List) > 0 {
 		if host, herr := hostOf(serverURL); herr == nil {
 			if m := h.cfg.Mappings.Match(host); m != nil {
-				via = Access{Profile: m.Profile, RoleARN: m.RoleARN, ExternalID: m.ExternalID}
-				where = m.Where(h.cfg.Mappings.Path)
+				r := routing{via: Access{Profile: m.Profile, RoleARN: m.RoleARN, ExternalID: m.ExternalID},
+					where: m.Where(h.cfg.Mappings.Path)}
 				if m.target != nil {
-					return *m.target, via, where, nil
+					r.reg = *m.target
+					return r, nil
 				}
-				reg, err = ParseRegistry(host)
-				return reg, via, where, err
+				var err error
+				r.reg, err = ParseRegistry(host)
+				return r, err
 			}
 		}
 	}
-	reg, err = ParseRegistry(serverURL)
-	return reg, Access{}, "", err
+	reg, err := ParseRegistry(serverURL)
+	return routing{reg: reg}, err
 }
 
 // identity describes the credentials via will use; a role is part of the

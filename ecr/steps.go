@@ -130,7 +130,7 @@ func causeAttrs(fe *FetchError, id Identity) []any {
 // (what `"credsStore": "ecr-login"` makes docker do for Docker Hub): the
 // password would be lost, so say so instead of succeeding.
 func (h *Helper) refuseStore(serverURL string) error {
-	if _, _, _, err := h.route(serverURL); err == nil {
+	if _, err := h.route(serverURL); err == nil {
 		return nil
 	}
 	err := fmt.Errorf("the login for %s was not saved: ecr-login serves only Amazon ECR registries and keeps no passwords; "+

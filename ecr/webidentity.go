@@ -158,7 +158,7 @@ func (h *Helper) PodCredentials(ctx context.Context, serverURL string, pod *WebI
 	if pod == nil {
 		return Credentials{}, errors.New("no pod identity")
 	}
-	return h.credentials(ctx, serverURL, pod)
+	return h.serveToken(ctx, serverURL, pod)
 }
 
 // Now is the Helper's clock.
