@@ -9,8 +9,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/docker/docker-credential-helpers/credentials"
-
 	"github.com/ecr-login/ecr-login/cache"
 )
 
@@ -61,8 +59,9 @@ type Credentials struct {
 	FromCache bool
 }
 
-// Helper gets ECR tokens through the cache and implements the
-// docker-credential-helpers credentials.Helper interface.
+// Helper gets ECR tokens through the cache. It speaks no client protocol:
+// cmd/internal/cli adapts it to Docker's credential-helper protocol and to
+// kubelet's.
 type Helper struct {
 	cfg     Config
 	fetcher TokenFetcher
@@ -72,8 +71,6 @@ type Helper struct {
 	logger  *slog.Logger
 	ctx     context.Context
 }
-
-var _ credentials.Helper = (*Helper)(nil)
 
 // Option configures a Helper.
 type Option func(*Helper)
@@ -87,8 +84,8 @@ func WithClock(now func() time.Time) Option { return func(h *Helper) { h.now = n
 // WithLogger sends diagnostics to l; the default discards them.
 func WithLogger(l *slog.Logger) Option { return func(h *Helper) { h.logger = l } }
 
-// WithContext sets the context the credentials.Helper methods run under
-// (cmd/ passes one that is cancelled on SIGINT/SIGTERM).
+// WithContext sets the context Get runs under (cmd/ passes the one it was
+// given; main installs no signal handler, so a signal ends the process).
 func WithContext(ctx context.Context) Option { return func(h *Helper) { h.ctx = ctx } }
 
 // NewHelper wires a Helper. It does no I/O and builds no AWS client.
@@ -117,12 +114,10 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 	return h
 }
 
-// Get implements credentials.Helper: the docker protocol's `get`.
+// Get is Credentials under the Helper's context, as a user name and
+// password (the Docker adapter's `get`).
 func (h *Helper) Get(serverURL string) (string, string, error) {
 	c, err := h.Credentials(h.ctx, serverURL)
-	if credentials.IsErrCredentialsNotFound(err) {
-		return "", "", credentials.NewErrCredentialsNotFound() // the protocol's exact text
-	}
 	if err != nil {
 		return "", "", err
 	}
@@ -131,9 +126,9 @@ func (h *Helper) Get(serverURL string) (string, string, error) {
 
 // Credentials returns a token for serverURL, from the cache when one is
 // fresh, else from ECR. For a host that is not ECR, or ECR Public when no AWS
-// credentials are configured at all, the error is a *NotFoundError, which is
-// the protocol's not-found (credentials.IsErrCredentialsNotFound) and says
-// which case it is; no AWS code runs.
+// credentials are configured at all, the error is a *NotFoundError
+// (errors.Is(err, ErrNotFound)), which says which case it is; no AWS code
+// runs.
 func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials, error) {
 	return h.serveToken(ctx, serverURL, nil)
 }
@@ -167,7 +162,7 @@ func (h *Helper) serveToken(ctx context.Context, serverURL string, pod *WebIdent
 		if ctx, id, err = h.keyByCredentials(ctx, reg, via, id); err != nil {
 			fe := classify(err, reg, id, h.cfg.Timeout)
 			if reg.Service == ServicePublic && errors.Is(fe, ErrNoCredentials) {
-				return Credentials{}, credentials.NewErrCredentialsNotFound()
+				return Credentials{}, &NotFoundError{Host: reg.Host, Public: true}
 			}
 			return Credentials{}, h.fail(fe, id)
 		}
@@ -366,18 +361,18 @@ func (h *Helper) fail(fe *FetchError, id Identity) error {
 
 func (h *Helper) redact(s string) string { return redact(s, h.secrets()) }
 
-// Add implements credentials.Helper. The helper mints its own tokens, so
-// `docker login` to an ECR registry has nothing to store; it succeeds so that
-// it does not break. A login for any other host would be lost: that fails.
-func (h *Helper) Add(c *credentials.Credentials) error {
-	if err := h.refuseStore(c.ServerURL); err != nil {
+// Store is `docker login`'s store. The helper mints its own tokens, so a
+// login to an ECR registry has nothing to store; it succeeds so that it does
+// not break. A login for any other host would be lost: that fails.
+func (h *Helper) Store(serverURL string) error {
+	if err := h.refuseStore(serverURL); err != nil {
 		return err
 	}
 	h.note("store")
 	return nil
 }
 
-// Delete implements credentials.Helper; like Add it succeeds doing nothing.
+// Delete is `docker logout`'s erase; like Store it succeeds doing nothing.
 func (h *Helper) Delete(string) error {
 	h.note("erase")
 	return nil
@@ -389,7 +384,7 @@ func (h *Helper) note(verb string) {
 	}
 }
 
-// List implements credentials.Helper: the registries with a fresh cached
+// List is the Docker protocol's list: the registries with a fresh cached
 // token for the current identity, as {"https://HOST": "AWS"}. No network.
 func (h *Helper) List() (map[string]string, error) {
 	out := map[string]string{}

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/docker/docker-credential-helpers/credentials"
 )
 
 // fakeFetcher is a hand-written TokenFetcher.
@@ -215,7 +213,7 @@ func TestNotFoundRunsNoAWSCode(t *testing.T) {
 	for _, in := range []string{"docker.io", "https://index.docker.io/v1/", hostA + ".evil.example",
 		"https://" + hostA + "@evil.example", "localhost:5000", "ghcr.io"} {
 		_, _, err := h.Get(in)
-		if !credentials.IsErrCredentialsNotFound(err) || err.Error() != "credentials not found in native keychain" {
+		if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "is not an Amazon ECR registry host") {
 			t.Errorf("Get(%q) = %v; want not-found", in, err)
 		}
 	}
@@ -230,13 +228,13 @@ func TestPublicWithoutCredentialsIsNotFound(t *testing.T) {
 	env := testEnv(t, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""})
 	h, _ := newTestHelper(t, env, f, c)
 	for _, in := range []string{"public.ecr.aws", "ecr-public.aws.com"} {
-		if _, _, err := h.Get(in); !credentials.IsErrCredentialsNotFound(err) {
+		if _, _, err := h.Get(in); !errors.Is(err, ErrNotFound) {
 			t.Errorf("Get(%q) = %v; want not-found", in, err)
 		}
 	}
 	// A private registry in the same situation is a real error, not not-found.
 	_, _, err := h.Get(hostA)
-	if err == nil || credentials.IsErrCredentialsNotFound(err) || !errors.Is(err, ErrNoCredentials) {
+	if err == nil || errors.Is(err, ErrNotFound) || !errors.Is(err, ErrNoCredentials) {
 		t.Fatalf("Get(%s) = %v; want ErrNoCredentials", hostA, err)
 	}
 	if !strings.Contains(err.Error(), "no AWS credentials found") {
@@ -251,7 +249,7 @@ func TestPublicWhenIMDSHasNoCredentialsIsNotFound(t *testing.T) {
 	}}
 	env := testEnv(t, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_EC2_METADATA_DISABLED": ""})
 	h, _ := newTestHelper(t, env, f, c)
-	if _, _, err := h.Get("public.ecr.aws"); !credentials.IsErrCredentialsNotFound(err) {
+	if _, _, err := h.Get("public.ecr.aws"); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Get = %v; want not-found", err)
 	}
 	if _, _, err := h.Get(hostA); !errors.Is(err, ErrNoCredentials) {
@@ -368,15 +366,12 @@ func TestStoreAndEraseSucceedWithANote(t *testing.T) {
 	c := &clock{t: t0}
 	for _, quiet := range []bool{false, true} {
 		h, logs := newTestHelper(t, testEnv(t, nil), okFetcher(c, time.Hour), c, func(cfg *Config) { cfg.IgnoreCredsStorage = quiet })
-		var out bytes.Buffer
-		if err := credentials.HandleCommand(h, "store", strings.NewReader(`{"ServerURL":"`+hostA+`","Username":"AWS","Secret":"x"}`), &out); err != nil {
+		// (What the protocol prints: cmd/internal/cli TestDockerAdapterStoreAndErase.)
+		if err := h.Store(hostA); err != nil {
 			t.Fatalf("store: %v", err)
 		}
-		if err := credentials.HandleCommand(h, "erase", strings.NewReader(hostA), &out); err != nil {
+		if err := h.Delete(hostA); err != nil {
 			t.Fatalf("erase: %v", err)
-		}
-		if out.Len() != 0 {
-			t.Fatalf("stdout = %q, want nothing", out.String())
 		}
 		if n := strings.Count(logs.String(), "ignored"); (n == 2) == quiet {
 			t.Fatalf("quiet=%v: %d notes logged:\n%s", quiet, n, logs)

@@ -9,25 +9,25 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
-	"github.com/docker/docker-credential-helpers/credentials"
 )
 
-// errCredentialsNotFound is the protocol's not-found error value.
-var errCredentialsNotFound = credentials.NewErrCredentialsNotFound()
+// ErrNotFound means there is no token to offer for the host, and nothing
+// failed: it is not ECR, or it is ECR Public and no AWS credentials are
+// configured. Clients pull anonymously. (The Docker adapter answers its
+// protocol's not-found; the kubelet adapter an empty answer.)
+var ErrNotFound = errors.New("no ECR token for this host")
 
-// NotFoundError is the protocol's not-found answer for a get, with the case
-// it is: a host that is not ECR, or ECR Public with no AWS credentials.
-// credentials.IsErrCredentialsNotFound holds for it; Error is the protocol's
-// exact text, and Reason says which case in a sentence.
+// NotFoundError is ErrNotFound with the case it is: a host that is not ECR,
+// or ECR Public with no AWS credentials. Reason says which in a sentence.
 type NotFoundError struct {
 	Host   string
 	Public bool // ECR Public, no AWS credentials configured
 }
 
-func (e *NotFoundError) Error() string { return "credentials not found in native keychain" }
+func (e *NotFoundError) Error() string { return e.Reason() }
 
-// Unwrap makes credentials.IsErrCredentialsNotFound hold.
-func (e *NotFoundError) Unwrap() error { return errCredentialsNotFound }
+// Unwrap makes errors.Is(err, ErrNotFound) hold.
+func (e *NotFoundError) Unwrap() error { return ErrNotFound }
 
 // Reason says which not-found case it is, and what to do about it.
 func (e *NotFoundError) Reason() string {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -58,7 +59,7 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		logger.Error(err.Error())
 		return 1
 	}
-	if err := credentials.HandleCommand(h, verb, in, stdout); err != nil {
+	if err := credentials.HandleCommand(dockerHelper{h}, verb, in, stdout); err != nil {
 		// The protocol wants the message on stdout; the detail was logged.
 		fmt.Fprintln(stdout, err)
 		return 1
@@ -121,7 +122,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	}
 	defer closeLog()
 	c, err := h.Credentials(ctx, args[0])
-	if credentials.IsErrCredentialsNotFound(err) {
+	if errors.Is(err, ecr.ErrNotFound) {
 		fmt.Fprintf(stderr, "%s: error: %s\n", DockerHelperName, notFoundReason(err, args[0]))
 		return 1
 	}

@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/docker/docker-credential-helpers/credentials"
-
 	"github.com/ecr-login/ecr-login/ecr"
 )
 
@@ -89,7 +87,7 @@ func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		c, err = h.Credentials(ctx, host)
 	}
 	switch {
-	case credentials.IsErrCredentialsNotFound(err):
+	case errors.Is(err, ecr.ErrNotFound):
 		// Not ECR, or ECR Public with no AWS credentials: nothing to offer,
 		// kubelet pulls anonymously. Do not let kubelet cache the empty answer.
 		logger.Info("no credentials for this image; kubelet will pull it anonymously", "image", req.Image)
