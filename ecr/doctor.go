@@ -63,7 +63,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 
 	id, err := h.identity(via)
 	if err != nil {
-		add(Check{Name: "credential source", Detail: redact(err.Error(), h.secrets()), Remedy: "fix the profile name or the AWS config files"})
+		add(Check{Name: "credential source", Detail: Redact(err.Error()), Remedy: "fix the profile name or the AWS config files"})
 		return checks
 	}
 	src := Check{Name: "credential source", OK: id.Source != SourceNone, Detail: fmt.Sprintf("%s: %s", id.Source, id.Description)}
@@ -83,9 +83,11 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
+	ctx, reap := withReaper(ctx) // no credential_process outlives the check
+	defer reap()
 	fail := func(name string, err error) Check {
 		fe := classify(&stagedError{stageCredentials, err}, reg, id, h.cfg.Timeout)
-		return Check{Name: name, Detail: fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())}
+		return Check{Name: name, Detail: fe.Kind.Error(), Remedy: Redact(fe.Message)}
 	}
 	cfg, _, err := f.loadConfig(ctx, region, via, &lastError{}, false)
 	if err != nil {
@@ -112,7 +114,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 		} else {
 			c.Remedy = "could not reach STS; check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS): " + firstLine(err)
 		}
-		c.Remedy = redact(c.Remedy, h.secrets())
+		c.Remedy = Redact(c.Remedy)
 		add(c)
 	} else {
 		add(Check{Name: "caller identity", OK: true, Detail: fmt.Sprintf("%s (account %s)", aws.ToString(who.Arn), aws.ToString(who.Account))})
@@ -123,7 +125,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 		tok, err := f.FetchToken(ctx, reg, via)
 		if err != nil {
 			fe := classify(err, reg, id, h.cfg.Timeout)
-			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
+			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: Redact(fe.Message)})
 		} else {
 			add(Check{Name: "token", OK: true, Detail: fmt.Sprintf("ECR issued a token for user %s, valid until %s (took %s)",
 				tok.Username, tok.ExpiresAt.UTC().Format(time.RFC3339), time.Since(start).Round(time.Millisecond))})
@@ -187,8 +189,4 @@ func (h *Helper) cacheCheck(id Identity) Check {
 	c.OK = true
 	c.Detail = fmt.Sprintf("%s (mode %04o): %d entries, %d for this identity (%d fresh) in %s", dir, fi.Mode().Perm(), total, mine, fresh, filepath.Base(h.store.Path()))
 	return c
-}
-
-func (h *Helper) secrets() []string {
-	return []string{h.cfg.Env("AWS_SECRET_ACCESS_KEY"), h.cfg.Env("AWS_SECRET_KEY"), h.cfg.Env("AWS_SESSION_TOKEN"), h.cfg.Env("AWS_SECURITY_TOKEN")}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"strings"
 	"sync"
@@ -63,6 +64,7 @@ type SDKFetcher struct {
 	env      Getenv
 	prompt   Prompter
 	sessions *cache.Store
+	stderr   io.Writer // where a credential_process's stderr is relayed
 }
 
 const (
@@ -95,6 +97,10 @@ func WithSessionStore(store *cache.Store) FetcherOption {
 	return func(f *SDKFetcher) { f.sessions = store }
 }
 
+// WithProcessStderr relays a credential_process's stderr, redacted, to w
+// (default: discarded).
+func WithProcessStderr(w io.Writer) FetcherOption { return func(f *SDKFetcher) { f.stderr = w } }
+
 // NewSDKFetcher returns a fetcher that retries throttling, 5xx and connection
 // errors with fully jittered exponential backoff (pauses up to 5 s) until the
 // deadline of the get.
@@ -109,6 +115,8 @@ func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
 // FetchToken loads the SDK config for reg's region and endpoint variant,
 // resolves credentials, and calls GetAuthorizationToken once (plus retries).
 func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (Token, error) {
+	ctx, reap := withReaper(ctx) // no credential_process outlives the fetch
+	defer reap()
 	last := &lastError{}
 	var variant []func(*config.LoadOptions) error
 	if !f.customEndpoint(reg) {
@@ -189,6 +197,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		return cfg, false, err
 	}
 	imds = aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil))
+	cfg.Credentials = ownCredentialProcess(ctx, cfg, f.stderr)
 	if f.sessions != nil {
 		who := via.Profile
 		if who == "" {
@@ -208,6 +217,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		})
 		cfg.Credentials = aws.NewCredentialsCache(provider)
 	}
+	cfg.Credentials = seenCredentials{cfg.Credentials}
 	return cfg, imds, nil
 }
 
@@ -225,6 +235,8 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 	if region == "" {
 		region = "us-east-1"
 	}
+	ctx, reap := withReaper(ctx)
+	defer reap()
 	cfg, _, err := f.loadConfig(ctx, region, Access{Profile: profile}, &lastError{}, true)
 	if err != nil {
 		return time.Time{}, err

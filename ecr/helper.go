@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -62,6 +63,7 @@ type Helper struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	ctx     context.Context
+	stderr  io.Writer
 }
 
 var _ credentials.Helper = (*Helper)(nil)
@@ -78,6 +80,9 @@ func WithClock(now func() time.Time) Option { return func(h *Helper) { h.now = n
 // WithLogger sends diagnostics to l; the default discards them.
 func WithLogger(l *slog.Logger) Option { return func(h *Helper) { h.logger = l } }
 
+// WithStderr is where a credential_process's stderr is relayed (redacted).
+func WithStderr(w io.Writer) Option { return func(h *Helper) { h.stderr = w } }
+
 // WithContext sets the context the credentials.Helper methods run under
 // (cmd/ passes one that is cancelled on SIGINT/SIGTERM).
 func WithContext(ctx context.Context) Option { return func(h *Helper) { h.ctx = ctx } }
@@ -93,6 +98,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 	if cfg.Env == nil {
 		cfg.Env = func(string) string { return "" }
 	}
+	RememberEnv(cfg.Env)
 	h := &Helper{cfg: cfg, now: time.Now, logger: slog.New(slog.DiscardHandler), ctx: context.Background()}
 	for _, o := range opts {
 		o(h)
@@ -101,7 +107,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 		h.store = cache.Open(cfg.CacheDir, cache.WithLogger(h.logger))
 	}
 	if h.fetcher == nil {
-		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store))
+		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store), WithProcessStderr(h.stderr))
 	}
 	return h
 }
@@ -309,7 +315,7 @@ func (h *Helper) fail(fe *FetchError, id Identity) error {
 	return fe
 }
 
-func (h *Helper) redact(s string) string { return redact(s, h.secrets()) }
+func (h *Helper) redact(s string) string { return Redact(s) }
 
 // Add implements credentials.Helper. The helper mints its own tokens, so
 // `docker login` has nothing to store; it succeeds so that it does not break.

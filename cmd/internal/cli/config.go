@@ -140,6 +140,6 @@ func newHelper(ctx context.Context, name string, environ []string, stderr io.Wri
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	h := ecr.NewHelper(cfg.Helper, append([]ecr.Option{ecr.WithLogger(logger), ecr.WithContext(ctx)}, opts...)...)
+	h := ecr.NewHelper(cfg.Helper, append([]ecr.Option{ecr.WithLogger(logger), ecr.WithContext(ctx), ecr.WithStderr(RedactingWriter(stderr))}, opts...)...)
 	return h, logger, closeLog, nil
 }

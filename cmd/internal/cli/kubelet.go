@@ -51,6 +51,7 @@ type providerAuth struct {
 // stdin, a CredentialProviderResponse on stdout in the request's apiVersion.
 // Kubelet kills plugins after a minute; the default deadline (30s) leaves room.
 func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
+	stderr = RedactingWriter(stderr) // nothing on stderr is ever a secret
 	for _, a := range args {
 		switch a {
 		case "version", "-v", "--version":
