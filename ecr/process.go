@@ -171,7 +171,9 @@ func (p processCredentials) Retrieve(ctx context.Context) (aws.Credentials, erro
 	return c, err
 }
 
-func (p processCredentials) ProviderSources() []aws.CredentialSource { return p.inner.ProviderSources() }
+func (p processCredentials) ProviderSources() []aws.CredentialSource {
+	return p.inner.ProviderSources()
+}
 
 // processCommand builds the exec.Cmd the SDK's process provider starts.
 type processCommand struct {

@@ -2,8 +2,8 @@ package ecr
 
 import (
 	"encoding/base64"
-	"math/rand/v2"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
