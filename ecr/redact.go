@@ -266,33 +266,35 @@ func segmentShapes(s string, i, j int, taken [][2]int) [][2]int {
 }
 
 // secretShaped: a secret-key-like string (exactly 40 characters of the
-// standard alphabet with upper and lower case and a digit, '+' or '/') or a
-// token (64 or more characters with upper, lower and digits whose entropy
-// is that of random data, not of words or paths).
+// standard alphabet with a digit, '+' or '/') or a token (64 or more
+// characters with digits whose entropy is that of random data). Both need
+// upper and lower case letters in proportions random data has (about half
+// each): CamelCase names, paths and words have far fewer capitals.
 func secretShaped(seg string) bool {
 	if len(seg) != secretKeyLen && len(seg) < tokenMinLen {
 		return false
 	}
-	upper, lower, digit, sym := false, false, false, false
+	upper, lower, digit, sym := 0, 0, false, false
 	for k := 0; k < len(seg); k++ {
 		switch c := seg[k]; {
 		case c >= 'A' && c <= 'Z':
-			upper = true
+			upper++
 		case c >= 'a' && c <= 'z':
-			lower = true
+			lower++
 		case c >= '0' && c <= '9':
 			digit = true
 		case c == '+' || c == '/':
 			sym = true
 		}
 	}
-	if !upper || !lower {
+	if upper == 0 || lower == 0 {
 		return false
 	}
+	frac := float64(upper) / float64(upper+lower)
 	if len(seg) == secretKeyLen {
-		return digit || sym
+		return (digit || sym) && frac >= 0.2 && frac <= 0.8
 	}
-	return digit && entropy(seg) >= tokenMinBits
+	return digit && frac >= 0.25 && frac <= 0.75 && entropy(seg) >= tokenMinBits
 }
 
 // entropy is the Shannon entropy of s in bits per byte.
