@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,8 +35,8 @@ import (
 //   - the process runs in a new session and process group (no controlling
 //     terminal: it cannot stop on a terminal read), stdin empty, as under
 //     Docker or kubelet;
-//   - its stderr goes through a pipe the helper relays, line by line and
-//     redacted, to the helper's stderr; it never holds the caller's pipe;
+//   - its stderr goes to a pipe of the helper's, never to the caller's pipe;
+//     what it said is passed on, redacted, when it has finished;
 //   - its stdout is bounded (1 MiB), and the secrets in it are registered
 //     for redaction even when the SDK refuses the output;
 //   - the whole group is killed at the fetch's deadline and when the fetch
@@ -153,8 +155,8 @@ func (s seenCredentials) ProviderSources() []aws.CredentialSource {
 	return nil
 }
 
-// processCredentials is the SDK's process provider; it registers the
-// secrets of the output, whether or not the SDK accepted it.
+// processCredentials is the SDK's process provider; when the process has
+// run, it finishes it (see started.finish).
 type processCredentials struct {
 	inner *processcreds.Provider
 	cmd   *processCommand
@@ -162,9 +164,7 @@ type processCredentials struct {
 
 func (p processCredentials) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	c, err := p.inner.Retrieve(ctx)
-	if out := p.cmd.output(); len(out) > 0 {
-		rememberProcessOutput(out)
-	}
+	p.cmd.finish()
 	if err == nil {
 		RememberSecrets(c.SecretAccessKey, c.SessionToken)
 	}
@@ -181,16 +181,16 @@ type processCommand struct {
 	stderr  io.Writer
 
 	mu  sync.Mutex
-	out *limitedBuffer
+	cur *started
 }
 
-func (b *processCommand) output() []byte {
+func (b *processCommand) finish() {
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.out == nil {
-		return nil
+	s := b.cur
+	b.mu.Unlock()
+	if s != nil {
+		s.finish()
 	}
-	return b.out.bytes()
 }
 
 // NewCommand implements processcreds.NewCommandBuilder.
@@ -205,17 +205,17 @@ func (b *processCommand) NewCommand(ctx context.Context) (*exec.Cmd, error) {
 		cmd = exec.CommandContext(ctx, "sh", "-c", b.command)
 	}
 	cmd.Env = os.Environ()
-	out := &limitedBuffer{max: maxProcessOutput}
-	b.mu.Lock()
-	b.out = out
-	b.mu.Unlock()
-	cmd.Stdout = out
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return nil, &processcreds.ProviderError{Err: err}
 	}
-	s := &started{pw: pw, relayed: make(chan struct{}), known: make(chan struct{})}
-	go relayStderr(pr, b.stderr, s.relayed)
+	s := &started{pw: pw, out: &limitedBuffer{max: maxProcessOutput}, stderr: b.stderr,
+		relayed: make(chan struct{}), known: make(chan struct{})}
+	go s.errs.readAll(pr, s.relayed)
+	b.mu.Lock()
+	b.cur = s
+	b.mu.Unlock()
+	cmd.Stdout = s.out
 	cmd.Stderr = pw
 	// Stdin is empty. Its reader runs once the process has started, which
 	// is how the process id reaches the reaper without a data race.
@@ -267,63 +267,53 @@ func (l *limitedBuffer) bytes() []byte {
 	return bytes.Clone(l.buf.Bytes())
 }
 
-// relayStderr copies a credential_process's stderr to w, a line at a time
-// through Redact. A partial line (a prompt) is passed on at once, except a
-// trailing run of base64 characters, held until the line goes on, so a
-// secret split across two reads is still redacted whole. At most 1 MiB is
-// relayed.
-func relayStderr(r io.ReadCloser, w io.Writer, done chan<- struct{}) {
+// stderrBuffer keeps the first 64 KiB a process writes on stderr.
+type stderrBuffer struct {
+	mu      sync.Mutex
+	buf     []byte
+	dropped int
+}
+
+const maxProcessStderr = 64 << 10
+
+func (e *stderrBuffer) readAll(r io.ReadCloser, done chan<- struct{}) {
 	defer close(done)
 	defer r.Close()
-	if w == nil {
-		w = io.Discard
-	}
-	const maxPending, maxTotal = 64 << 10, 1 << 20
-	var pending []byte
-	total := 0
-	emit := func(b []byte) {
-		if len(b) == 0 || total > maxTotal {
-			return
-		}
-		total += len(b)
-		io.WriteString(w, Redact(string(b)))
-		if total > maxTotal {
-			io.WriteString(w, "\n[credential_process stderr: more than 1 MiB, the rest is dropped]\n")
-		}
-	}
-	buf := make([]byte, 32<<10)
+	buf := make([]byte, 8<<10)
 	for {
 		n, err := r.Read(buf)
-		pending = append(pending, buf[:n]...)
-		if i := bytes.LastIndexByte(pending, '\n'); i >= 0 {
-			emit(pending[:i+1])
-			pending = append(pending[:0], pending[i+1:]...)
-		}
-		keep := len(pending)
-		for keep > 0 && (isB64(pending[keep-1]) || pending[keep-1] == '.' || pending[keep-1] == '=') {
-			keep--
-		}
-		if len(pending)-keep > maxPending {
-			keep = len(pending)
-		}
-		emit(pending[:keep])
-		pending = append(pending[:0], pending[keep:]...)
+		e.mu.Lock()
+		keep := min(n, maxProcessStderr-len(e.buf))
+		e.buf = append(e.buf, buf[:keep]...)
+		e.dropped += n - keep
+		e.mu.Unlock()
 		if err != nil {
-			emit(pending)
 			return
 		}
 	}
 }
 
+func (e *stderrBuffer) take() (string, int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	s, d := string(e.buf), e.dropped
+	e.buf, e.dropped = nil, 0
+	return s, d
+}
+
 // started is a credential_process the fetch started.
 type started struct {
-	pw      *os.File      // the write end of its stderr pipe, held by the helper too
-	relayed chan struct{} // closed when its stderr is relayed to the end
-	known   chan struct{} // closed when pid is set
+	pw      *os.File       // the write end of its stderr pipe, held by the helper too
+	out     *limitedBuffer // its stdout
+	errs    stderrBuffer   // its stderr
+	stderr  io.Writer      // where its stderr goes, redacted
+	relayed chan struct{}  // closed when its stderr is read to the end
+	known   chan struct{}  // closed when pid is set
 
 	mu     sync.Mutex
 	pid    int
 	reaped bool
+	once   sync.Once
 }
 
 // setPID records the process id; a process that starts after the reaper
@@ -351,9 +341,41 @@ func (s *started) reap() {
 	}
 }
 
+// finish ends a process that ran (or must stop): it kills what is left of
+// its group, registers the secrets of its output (even one the SDK
+// refused), and passes its stderr on, redacted, once it is known what to
+// redact. (A credential_process has no terminal, so there is no prompt to
+// show as it happens.)
+func (s *started) finish() {
+	s.once.Do(func() {
+		s.reap()
+		s.pw.Close()
+		bound := time.NewTimer(2 * time.Second)
+		defer bound.Stop()
+		select {
+		case <-s.relayed:
+		case <-bound.C: // a process that left its group still holds the pipe
+		}
+		if out := s.out.bytes(); len(out) > 0 {
+			rememberProcessOutput(out)
+		}
+		text, dropped := s.errs.take()
+		if s.stderr == nil || text == "" {
+			return
+		}
+		if !strings.HasSuffix(text, "\n") {
+			text += "\n"
+		}
+		if dropped > 0 {
+			text += fmt.Sprintf("[credential_process: %d more bytes on stderr dropped]\n", dropped)
+		}
+		io.WriteString(s.stderr, Redact(text))
+	})
+}
+
 type reaperKey struct{}
 
-// reaper kills, when a fetch returns, every process it started.
+// reaper finishes, when a fetch returns, every process it started.
 type reaper struct {
 	mu    sync.Mutex
 	procs []*started
@@ -367,8 +389,7 @@ func (r *reaper) add(s *started) {
 
 // withReaper returns a context under which credential processes are
 // recorded, and the function that kills them all (and their process
-// groups) and waits briefly for their stderr to drain. Call it before the
-// fetch returns.
+// groups) and passes on what they said. Call it before the fetch returns.
 func withReaper(ctx context.Context) (context.Context, func()) {
 	r := &reaper{}
 	return context.WithValue(ctx, reaperKey{}, r), func() {
@@ -379,28 +400,19 @@ func withReaper(ctx context.Context) (context.Context, func()) {
 		if len(procs) == 0 {
 			return
 		}
-		for _, s := range procs {
-			s.reap()
-			s.pw.Close()
-		}
 		// The SDK starts a process right after building it: wait (boundedly)
-		// until each has started, so none starts after the helper exits, then
-		// for its stderr to drain.
+		// until each has started, so none starts after the helper exits.
 		bound := time.NewTimer(2 * time.Second)
 		defer bound.Stop()
 		for _, s := range procs {
+			s.reap()
 			select {
 			case <-s.known:
-			case <-bound.C:
-				return // never started (the SDK failed first)
+			case <-bound.C: // never started (the SDK failed first)
 			}
 		}
 		for _, s := range procs {
-			select {
-			case <-s.relayed:
-			case <-bound.C:
-				return // a process that left its group still holds the pipe
-			}
+			s.finish()
 		}
 	}
 }
