@@ -164,6 +164,10 @@ func (h *Helper) cacheCheck(id Identity) Check {
 		c.Detail, c.Remedy = err.Error(), "make "+dir+" a directory you own, mode 0700"
 		return c
 	}
+	if err := h.store.CheckDir(); err != nil {
+		c.Detail, c.Remedy = err.Error(), "make "+dir+" a directory you own, mode 0700, or set AWS_ECR_CACHE_DIR"
+		return c
+	}
 	tmp, err := os.CreateTemp(dir, ".doctor-*")
 	if err != nil {
 		c.Detail, c.Remedy = dir+" is not writable: "+err.Error(), "make "+dir+" a directory you own, mode 0700, or set AWS_ECR_CACHE_DIR"

@@ -267,24 +267,35 @@ func segmentShapes(s string, i, j int, taken [][2]int) [][2]int {
 
 // secretShaped: a secret-key-like string (exactly 40 characters of the
 // standard alphabet with a digit, '+' or '/') or a token (64 or more
-// characters with digits whose entropy is that of random data). Both need
-// upper and lower case letters in proportions random data has (about half
-// each): CamelCase names, paths and words have far fewer capitals.
+// characters with digits whose entropy is that of random data). Both must
+// look random the way base64 of random bytes does: capitals about half the
+// letters, and the character class (capital, small, digit, symbol) changing
+// at most places (about 2 in 3). CamelCase names, words, paths and numbers
+// have far fewer capitals or far longer runs of one class.
 func secretShaped(seg string) bool {
 	if len(seg) != secretKeyLen && len(seg) < tokenMinLen {
 		return false
 	}
 	upper, lower, digit, sym := 0, 0, false, false
+	runs, prev := 0, -1
 	for k := 0; k < len(seg); k++ {
+		class := 3
 		switch c := seg[k]; {
 		case c >= 'A' && c <= 'Z':
 			upper++
+			class = 0
 		case c >= 'a' && c <= 'z':
 			lower++
+			class = 1
 		case c >= '0' && c <= '9':
 			digit = true
+			class = 2
 		case c == '+' || c == '/':
 			sym = true
+		}
+		if class != prev {
+			runs++
+			prev = class
 		}
 	}
 	if upper == 0 || lower == 0 {
@@ -292,9 +303,9 @@ func secretShaped(seg string) bool {
 	}
 	frac := float64(upper) / float64(upper+lower)
 	if len(seg) == secretKeyLen {
-		return (digit || sym) && frac >= 0.2 && frac <= 0.8
+		return (digit || sym) && frac >= 0.2 && frac <= 0.8 && runs >= 16
 	}
-	return digit && frac >= 0.25 && frac <= 0.75 && entropy(seg) >= tokenMinBits
+	return digit && frac >= 0.25 && frac <= 0.75 && float64(runs) >= 0.45*float64(len(seg)) && entropy(seg) >= tokenMinBits
 }
 
 // entropy is the Shannon entropy of s in bits per byte.

@@ -68,9 +68,10 @@ func TestRedactRandomSecrets(t *testing.T) {
 			}
 		}
 	}
-	// A 40-character key of letters only (p = (52/64)^40, about 1 in 4000)
-	// or with under 20% or over 80% capitals (about 1 in 1500) is what the
-	// rules let through, because words and CamelCase names look the same:
+	// A 40-character key of letters only (p = (52/64)^40, about 1 in 4000),
+	// with under 20% or over 80% capitals (about 1 in 1500) or with long
+	// runs of one character class (under 16 runs, about 1 in 3000) is what
+	// the rules let through, because words and CamelCase names look the same:
 	// such keys are still removed when registered, as every key the SDK
 	// resolved is. Tokens are long enough never to be missed.
 	t.Logf("%d of 4000 random keys were not removed by shape", keyMisses)
@@ -95,6 +96,8 @@ func TestRedactKeepsOrdinaryText(t *testing.T) {
 		"ThisIsAVeryLongCamelCaseIdentifierForTestingPurposesOnlyAndNothingElse",
 		"/tmp/TestMappingWithMissingProfileFailsWithoutFallback2876543210/001/.aws/config",
 		"/tmp/TestCredentialProcessSecretsNeverLeak1234/002/home/.ecr/config.yaml",
+		"/tmp/TestSymlinkedCacheDirIsNotUsed2876543210/001/.ecr",
+		"/tmp/TestFooBarBazQuxQuuxCorgeGrault12345678/001",
 		"C:/Users/Administrator/AppData/Local/Temp/TestSomething123456789/001",
 		"parsing time \"2030-01-01 00:00:00\" as \"2006-01-02T15:04:05Z07:00\": cannot parse",
 	} {
