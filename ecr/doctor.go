@@ -71,6 +71,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 		src.Remedy = noCredentialsError(reg, id).Message
 	}
 	add(src)
+	add(Check{Name: "cache key", OK: true, Detail: h.KeyMode()})
 	if f == nil || !src.OK {
 		return checks
 	}

@@ -198,13 +198,18 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 	}
 	imds = aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil))
 	cfg.Credentials = ownCredentialProcess(ctx, cfg, f.stderr)
-	if f.sessions != nil {
+	if creds, ok := preResolved(ctx); ok {
+		// Resolved once already for the cache key (KeyByCredentials).
+		imds, cfg.Credentials = false, aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
+	}
+	if key := f.mfaSessionKey(via); f.sessions != nil && key != "" &&
+		aws.IsCredentialsProvider(cfg.Credentials, (*stscreds.AssumeRoleProvider)(nil)) {
 		who := via.Profile
 		if who == "" {
 			who = "the default profile"
 		}
 		cfg.Credentials = aws.NewCredentialsCache(&mfaSessions{inner: cfg.Credentials, store: f.sessions,
-			key: sessionKey(f.env, via), who: who, prompted: prompted, skipCached: fresh, now: time.Now})
+			key: key, who: who, prompted: prompted, skipCached: fresh, now: time.Now})
 	}
 	if via.RoleARN != "" {
 		// Assume the role with whatever the chain (or the profile) resolved;
@@ -248,11 +253,26 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 	if creds.Source == "ecr-login MFA session cache" || !creds.CanExpire {
 		return time.Time{}, nil
 	}
-	e, ok := f.sessions.Get(sessionKey(f.env, Access{Profile: profile}))
+	key := f.mfaSessionKey(Access{Profile: profile})
+	if key == "" {
+		return time.Time{}, nil
+	}
+	e, ok := f.sessions.Get(key)
 	if !ok {
 		return time.Time{}, nil
 	}
 	return e.ExpiresAt, nil
+}
+
+// mfaSessionKey is the cache key of the MFA session via's credentials use,
+// or "" when the chain the SDK resolves for via assumes no role with an
+// mfa_serial (environment keys, web identity, a profile without MFA, ...).
+func (f *SDKFetcher) mfaSessionKey(via Access) string {
+	id, err := resolveIdentity(f.env, via.Profile)
+	if err != nil {
+		return ""
+	}
+	return id.mfaSession
 }
 
 // customEndpoint reports whether an endpoint URL is configured for reg's service.

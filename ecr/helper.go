@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/docker/docker-credential-helpers/credentials"
@@ -43,6 +42,9 @@ type Config struct {
 	Mappings *Mappings
 	// TTY is the terminal device MFA codes are asked on ("" = /dev/tty).
 	TTY string
+	// KeyByCredentials resolves the credentials on every get and keys the
+	// cache by their access key id as well (see keybycreds.go).
+	KeyByCredentials bool
 }
 
 // Credentials is a token as served to a client.
@@ -141,6 +143,15 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 	if reg.Service == ServicePublic && id.Source == SourceNone {
 		h.logger.Debug("no AWS credentials configured; ECR Public will be pulled anonymously", "registry", reg.Host)
 		return Credentials{}, credentials.NewErrCredentialsNotFound()
+	}
+	if h.cfg.KeyByCredentials && id.Source != SourceNone {
+		if ctx, id, err = h.keyByCredentials(ctx, reg, via, id); err != nil {
+			fe := classify(err, reg, id, h.cfg.Timeout)
+			if reg.Service == ServicePublic && errors.Is(fe, ErrNoCredentials) {
+				return Credentials{}, credentials.NewErrCredentialsNotFound()
+			}
+			return Credentials{}, h.fail(fe, id)
+		}
 	}
 	key := h.cacheKey(id, reg)
 	if c, ok := h.fresh(key); ok {
@@ -286,22 +297,13 @@ func (h *Helper) lookup(key string, ok func(cache.Entry, time.Time) bool) (Crede
 
 // cacheKey names the token that serves reg for id: one token per identity,
 // partition, region and endpoint variant serves every registry there
-// (tokens are scoped to the principal, not to one registry). An endpoint
-// override (AWS_ENDPOINT_URL_ECR, ...) gets its own entries.
+// (tokens are scoped to the principal, not to one registry). Everything else
+// that decides the principal or the endpoint (endpoint overrides included)
+// is in id.ID: see Identity.
 func (h *Helper) cacheKey(id Identity, reg Registry) string {
 	key := fmt.Sprintf("%s/%s/%s/%s", id.ID, reg.Service, reg.Partition, reg.Region)
 	if v := reg.Variant(); v != "" {
 		key += "/" + v
-	}
-	var ep []string
-	for _, k := range []string{"AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
-		if v := h.cfg.Env(k); v != "" {
-			ep = append(ep, k+"="+v)
-		}
-	}
-	if len(ep) > 0 {
-		sum := sha256.Sum256([]byte(strings.Join(ep, "\n")))
-		key += "/endpoint-" + hex.EncodeToString(sum[:6])
 	}
 	return key
 }
@@ -365,9 +367,12 @@ func (h *Helper) Login(ctx context.Context, profile string) (time.Time, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout+2*time.Minute) // a person is typing
 	defer cancel()
+	id, err := h.identity(Access{Profile: profile})
+	if err != nil {
+		return time.Time{}, h.fail(&FetchError{Registry: "profile " + profile, Kind: ErrConfig, Err: err, Message: err.Error(), Detail: err.Error()}, id)
+	}
 	exp, err := f.Login(ctx, profile)
 	if err != nil {
-		id, _ := h.identity(Access{Profile: profile})
 		fe := classify(&stagedError{stageCredentials, err}, Registry{Host: "profile " + profile}, id, h.cfg.Timeout)
 		return time.Time{}, h.fail(fe, id)
 	}

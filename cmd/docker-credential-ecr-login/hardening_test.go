@@ -976,6 +976,9 @@ func providerBinary(t *testing.T) string {
 // secret key and session token appear nowhere, and the ECR password only in
 // a successful answer's Secret and in the 0600 cache file.
 func TestSentinelSecretsNeverLeak(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs every command and fault against the binary (about 20s); make test runs it")
+	}
 	root := t.TempDir()
 	fake := ecrtest.NewServer(ecrtest.WithPassword(sentinelPassword))
 	defer fake.Close()

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -26,6 +25,7 @@ const (
 	EnvLogFile            = "AWS_ECR_LOG_FILE"
 	EnvConfigFile         = "AWS_ECR_CONFIG"
 	EnvTTY                = "AWS_ECR_TTY"
+	EnvKeyByCredentials   = "AWS_ECR_KEY_BY_CREDENTIALS"
 )
 
 // Config is everything read from the environment, once, at start.
@@ -56,6 +56,7 @@ func LoadConfig(env ecr.Getenv) (Config, error) {
 			CacheDisabled:      env(EnvDisableCache) != "",
 			IgnoreCredsStorage: truthy(env(EnvIgnoreCredsStorage)),
 			TTY:                env(EnvTTY),
+			KeyByCredentials:   truthy(env(EnvKeyByCredentials)),
 			Env:                env,
 		},
 		LogLevel: strings.ToLower(strings.TrimSpace(env(EnvLogLevel))),
@@ -73,7 +74,9 @@ func LoadConfig(env ecr.Getenv) (Config, error) {
 	default:
 		return c, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, env(EnvLogLevel))
 	}
-	home := homeDir(env)
+	// The home as the AWS SDK finds it: root with HOME unset (how kubelet
+	// runs plugins) caches in /root/.ecr.
+	home := ecr.UserHomeDir(env)
 	c.Helper.CacheDir = env(EnvCacheDir)
 	if c.Helper.CacheDir == "" {
 		if home != "" {
@@ -93,19 +96,6 @@ func LoadConfig(env ecr.Getenv) (Config, error) {
 		return c, err
 	}
 	return c, nil
-}
-
-func homeDir(env ecr.Getenv) string {
-	home := env("HOME")
-	if home == "" {
-		home = env("USERPROFILE")
-	}
-	if home == "" {
-		if h, err := os.UserHomeDir(); err == nil {
-			home = h
-		}
-	}
-	return home
 }
 
 func duration(env ecr.Getenv, name string, def, min time.Duration) (time.Duration, error) {

@@ -25,9 +25,8 @@ const maxStdin = 1 << 20
 // every diagnostic goes to stderr.
 func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
 	stderr = RedactingWriter(stderr) // nothing on stderr is ever a secret
-	if len(args) == 0 {
-		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
-		return 1
+	if code, done := dockerPreflight(args, stdout, stderr); done {
+		return code // help, a bad command line, or an unknown verb
 	}
 	verb := args[0]
 	switch verb {
@@ -41,30 +40,9 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return runLogin(ctx, args[1:], stdout, stderr, environ, opts...)
 	case "doctor":
 		return runDoctor(ctx, args[1:], stdout, stderr, environ, opts...)
-	}
-	if len(args) != 1 {
-		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
-		return 1
-	}
-	switch verb {
 	case "version", "-v", "--version":
 		fmt.Fprintln(stdout, VersionLine(DockerHelperName))
 		return 0
-	case "-h", "--help", "help":
-		fmt.Fprintf(stdout, "usage: %[1]s <get|store|erase|list|version>\n"+
-			"       %[1]s configure <docker|podman|kubelet> [REGISTRY...]\n"+
-			"       %[1]s token REGISTRY\n"+
-			"       %[1]s doctor [REGISTRY]\n"+
-			"       %[1]s cache list|clear\n"+
-			"       %[1]s login --profile PROFILE\n\n"+
-			"A Docker credential helper for Amazon ECR. Docker runs it for registries listed under\n"+
-			"\"credHelpers\" in ~/.docker/config.json; see the README for configuration.\n", DockerHelperName)
-		return 0
-	case credentials.ActionGet, credentials.ActionStore, credentials.ActionErase, credentials.ActionList:
-	default:
-		fmt.Fprintf(stdout, "%s: unknown action %q\n", DockerHelperName, verb)
-		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
-		return 1
 	}
 
 	h, logger, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
@@ -131,8 +109,8 @@ func readInput(stdin io.Reader, verb string) (io.Reader, error) {
 // The secret goes to stdout because the user asked for exactly that.
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintf(stderr, "usage: %s token REGISTRY\n  prints the ECR password for REGISTRY (user name: AWS)\n", DockerHelperName)
-		return 2
+		fmt.Fprintf(stderr, tokenUsage, DockerHelperName)
+		return exitUsage
 	}
 	h, _, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
 	if err != nil {
@@ -166,8 +144,8 @@ func runLogin(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 		profile = Environ(environ)("AWS_PROFILE")
 	}
 	if profile == "" {
-		fmt.Fprintf(stderr, "usage: %s login --profile PROFILE\n  asks for the profile's MFA code and caches the session\n", DockerHelperName)
-		return 2
+		fmt.Fprintf(stderr, loginUsage, DockerHelperName)
+		return exitUsage
 	}
 	h, _, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
 	if err != nil {

@@ -16,8 +16,8 @@ import (
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
 	stdout = RedactingWriter(stdout) // doctor's report never carries a secret
 	if len(args) > 1 || (len(args) == 1 && strings.HasPrefix(args[0], "-")) {
-		fmt.Fprintf(stderr, "usage: %s doctor [REGISTRY]\n  checks configuration, credentials, a token fetch and the cache\n", DockerHelperName)
-		return 2
+		fmt.Fprintf(stderr, doctorUsage, DockerHelperName)
+		return exitUsage
 	}
 	registry := ""
 	if len(args) == 1 {

@@ -52,18 +52,8 @@ type providerAuth struct {
 // Kubelet kills plugins after a minute; the default deadline (30s) leaves room.
 func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
 	stderr = RedactingWriter(stderr) // nothing on stderr is ever a secret
-	for _, a := range args {
-		switch a {
-		case "version", "-v", "--version":
-			fmt.Fprintln(stdout, VersionLine(ProviderName))
-			return 0
-		case "-h", "--help", "help":
-			fmt.Fprintf(stdout, "usage: %s < CredentialProviderRequest\n\n"+
-				"A kubelet image credential provider for Amazon ECR. Kubelet runs it for images that\n"+
-				"match the matchImages of its CredentialProviderConfig; `docker-credential-ecr-login\n"+
-				"configure kubelet` prints one.\n", ProviderName)
-			return 0
-		}
+	if code, done := providerPreflight(args, stdout); done {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "%s: error: %s\n", ProviderName, fmt.Sprintf(format, a...))
