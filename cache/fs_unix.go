@@ -91,10 +91,3 @@ func checkOwner(path string, fi os.FileInfo, what string) error {
 	}
 	return nil
 }
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-}

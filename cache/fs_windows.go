@@ -68,5 +68,3 @@ func checkFile(f *os.File) error {
 	}
 	return nil
 }
-
-func syncDir(string) {}

@@ -316,6 +316,12 @@ func (s *Store) removeStaleTemps() {
 // writeAtomic replaces dir/name with data: a temp file in dir, 0600 before any
 // byte is written, fsync, rename. The temp file is removed on every error path.
 // rename replaces a symlink at the target instead of following it.
+//
+// The file's fsync stays: it surfaces ENOSPC from delayed allocation before
+// the rename, so a full file system never replaces a good cache with an empty
+// one. The directory is not fsynced after the rename (it cost a cold get ~7 ms
+// on the bench machine): a power cut before the rename reaches the disk leaves
+// the previous file, complete, so the worst case is a token fetched again.
 func writeAtomic(dir, name string, data []byte) (err error) {
 	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
 	if err != nil {
@@ -342,6 +348,5 @@ func writeAtomic(dir, name string, data []byte) (err error) {
 	if err = os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
 		return fmt.Errorf("writing token cache: %w", err)
 	}
-	syncDir(dir)
 	return nil
 }

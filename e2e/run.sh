@@ -31,6 +31,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF=$ROOT/e2e/run.sh
 # shellcheck source=e2e/lib.sh
 source "$ROOT/e2e/lib.sh"
+# shellcheck source=e2e/pod.sh
+source "$ROOT/e2e/pod.sh"
 
 H1=123456789012.dkr.ecr.us-east-1.amazonaws.com   # first account
 H2=210987654321.dkr.ecr.us-east-1.amazonaws.com   # second account, same region
@@ -714,6 +716,7 @@ EOF
     return 0
   fi
   run $name "$KUBELETSIM" -cri "$cri" -ping -timeout 5s || true
+  KUBELET_CRI=$cri # for check_kubelet_pod_identity (e2e/pod.sh)
 
   local cfg=$T/kubelet/credential-provider-config.yaml cache=$T/cache-kubelet
   mkdir -p "$T/kubelet" && mkdir -m 700 "$cache"
@@ -934,6 +937,7 @@ inner() {
     check_nerdctl
     check_docker_cli
     check_kubelet_cri
+    check_kubelet_pod_identity
     check_single_call
     check_full_filesystem
     check_moto

@@ -52,6 +52,12 @@ func Redact(s string) string { return seen.Redact(s) }
 // RememberSecrets adds values to the process-wide registry Redact uses.
 func RememberSecrets(values ...string) { seen.Add(values...) }
 
+// redactWith registers secrets, then redacts s.
+func redactWith(s string, secrets ...string) string {
+	seen.Add(secrets...)
+	return Redact(s)
+}
+
 // secretEnvVars are the variables whose values are secrets.
 var secretEnvVars = []string{
 	"AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN",

@@ -81,7 +81,7 @@ Flags:
   --remove          remove entries instead of adding them
 `
 
-const kubeletUsage = `usage: %[1]s configure kubelet [--api-version v1|v1beta1|v1alpha1] [--cache-duration 12h]
+const kubeletUsage = `usage: %[1]s configure kubelet [--api-version v1|v1beta1|v1alpha1] [--cache-duration 12h] [--service-account-tokens]
 
 Prints a kubelet CredentialProviderConfig that runs ecr-credential-provider
 for every Amazon ECR registry host.
@@ -90,6 +90,10 @@ Flags:
   --api-version V       kubelet.config.k8s.io and credentialprovider.kubelet.k8s.io
                         version: v1 (Kubernetes 1.26+), v1beta1 or v1alpha1 (default v1)
   --cache-duration D    defaultCacheDuration (default 12h; ECR tokens last 12h)
+  --service-account-tokens
+                        per-pod identities (Kubernetes 1.34+, v1 only): kubelet passes each
+                        pod's service account token (audience sts.amazonaws.com) and its
+                        eks.amazonaws.com/ecr-role-arn annotation; pods pull as that role
 `
 
 // RunConfigure runs `docker-credential-ecr-login configure ARGS...` (args
@@ -994,6 +998,7 @@ func runConfigureKubelet(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kubelet", flag.ContinueOnError)
 	apiVersion := fs.String("api-version", "v1", "")
 	cache := fs.String("cache-duration", "12h", "")
+	saTokens := fs.Bool("service-account-tokens", false, "")
 	pos, help, err := configureParseFlags(fs, args)
 	if help {
 		fmt.Fprint(stdout, usage)
@@ -1018,7 +1023,14 @@ func runConfigureKubelet(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "warning: --cache-duration %s is longer than the 12h an ECR token lasts; "+
 			"the kubelet may use expired tokens when the provider does not send its own cache duration.\n", kubeletDuration(d))
 	}
-	fmt.Fprint(stdout, kubeletConfig(*apiVersion, kubeletDuration(d)))
+	if *saTokens && *apiVersion != "v1" {
+		return configureUsageError(stderr, usage, "--service-account-tokens needs --api-version v1 (tokenAttributes exist only in kubelet.config.k8s.io/v1)")
+	}
+	cfg := kubeletConfig(*apiVersion, kubeletDuration(d))
+	if *saTokens {
+		cfg = withTokenAttributes(cfg)
+	}
+	fmt.Fprint(stdout, cfg)
 	return 0
 }
 

@@ -60,6 +60,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			}
 		}
 	}
+	fmt.Fprintln(stdout, describePodMode(env))
 	if registry == "" {
 		fmt.Fprintf(stdout, "- token: name a registry (`%s doctor HOST`) to check a real token fetch\n", DockerHelperName)
 	}
