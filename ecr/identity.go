@@ -322,6 +322,9 @@ func fallbackSource(env Getenv, why string) (Source, string) {
 type section struct {
 	name   string
 	values map[string]string
+	// unmerged: credentials-file settings of a profile the config file
+	// also has, which the SDK does not read (see sharedFiles.profile).
+	unmerged map[string]string
 }
 
 func (s section) get(k string) string { return s.values[k] }
@@ -357,15 +360,21 @@ func loadSharedFiles(env Getenv) (sharedFiles, error) {
 	return f, nil
 }
 
-// profile merges [profile name] (or [default]) from config with [name] from credentials.
+// profile merges [profile name] (or [default]) from config with [name] from
+// credentials, as the SDK's LoadSharedConfigProfile does. A config section
+// named default in any case ([default], [Default]) is kept under that name,
+// and [profile NAME] replaces it whole (processConfigSections,
+// renameProfileSection). When both files hold the profile, the credentials
+// file adds only the keys the SDK merges (mergeSections: static keys when
+// both halves are there, and mergedProfileKeys); its other settings
+// (endpoint_url, services, ...) are not read by the SDK and are kept in
+// unmerged, which the key holds too (a later SDK may read them).
 func (f sharedFiles) profile(name string) (section, bool) {
 	s := section{name: name, values: map[string]string{}}
 	found := false
 	cfgName := "profile " + name
-	if _, ok := f.config[cfgName]; !ok && name == "default" {
-		// In the config file, [profile default] replaces [default] whole
-		// (the SDK's renameProfileSection): only one of them is read.
-		if d, ok := f.config["default"]; ok {
+	if _, ok := f.config[cfgName]; !ok && strings.EqualFold(name, "default") {
+		if d, ok := f.config[name]; ok {
 			found = true
 			for k, v := range d.values {
 				s.values[k] = v
@@ -378,13 +387,46 @@ func (f sharedFiles) profile(name string) (section, bool) {
 			s.values[k] = v
 		}
 	}
-	if c, ok := f.credentials[name]; ok {
+	c, ok := f.credentials[name]
+	switch {
+	case !ok:
+	case !found:
 		found = true
 		for k, v := range c.values {
 			s.values[k] = v
 		}
+	default:
+		_, hasID := c.values["aws_access_key_id"]
+		_, hasSecret := c.values["aws_secret_access_key"]
+		for k, v := range c.values {
+			switch {
+			case mergedProfileKeys[k]:
+				s.values[k] = v
+			case hasID && hasSecret && (k == "aws_access_key_id" || k == "aws_secret_access_key" || k == "aws_session_token"):
+				s.values[k] = v
+			default:
+				if s.unmerged == nil {
+					s.unmerged = map[string]string{}
+				}
+				s.unmerged[k] = v
+			}
+		}
 	}
 	return s, found
+}
+
+// mergedProfileKeys are the settings the SDK takes from the credentials file
+// for a profile the config file also has (config.mergeSections' stringKeys).
+var mergedProfileKeys = map[string]bool{
+	"role_arn": true, "source_profile": true, "credential_source": true, "external_id": true,
+	"mfa_serial": true, "role_session_name": true, "region": true, "endpoint_discovery_enabled": true,
+	"credential_process": true, "web_identity_token_file": true, "s3_use_arn_region": true,
+	"s3_disable_multiregion_access_points": true, "ec2_metadata_service_endpoint_mode": true,
+	"ec2_metadata_service_endpoint": true, "ec2_metadata_v1_disabled": true, "use_dualstack_endpoint": true,
+	"use_fips_endpoint": true, "defaults_mode": true, "retry_mode": true, "ca_bundle": true,
+	"duration_seconds": true, "max_attempts": true, "sso_session": true, "sso_account_id": true,
+	"sso_region": true, "sso_role_name": true, "sso_start_url": true, "auth_scheme_preference": true,
+	"login_session": true,
 }
 
 // profileChain follows source_profile from name, adding each profile's
@@ -431,6 +473,21 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 				v = hashString(v)
 			}
 			*lines = append(*lines, fmt.Sprintf("profile[%d].%s=%s", depth, k, v))
+		}
+		keys = keys[:0]
+		for k := range p.unmerged {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := p.unmerged[k]
+			switch {
+			case ignoredProfileKeys[k]:
+				continue
+			case k == "aws_access_key_id":
+				v = hashString(v)
+			}
+			*lines = append(*lines, fmt.Sprintf("profile[%d].unmerged.%s=%s", depth, k, v))
 		}
 		if ss := p.get("sso_session"); ss != "" {
 			if sec, ok := f.config["sso-session "+ss]; ok {
