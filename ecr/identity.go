@@ -25,12 +25,16 @@ import (
 //     (hashed; it is per principal for long-term keys and per session for
 //     temporary ones), AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE,
 //     AWS_ROLE_SESSION_NAME, the container credential URIs and authorization
-//     token (hashed; a token file by the hash of its content), and the IMDS
-//     settings.
+//     token (hashed; a token file by the hash of its content), the IMDS
+//     settings, and AWS_LOGIN_CACHE_DIRECTORY (where login_session profiles
+//     find their session).
 //   - The home and the config and credentials file paths as the SDK finds
 //     them (UserHomeDir, SharedConfigPaths), absolute.
 //   - Endpoints: AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<service> for ECR, ECR
-//     Public, STS, SSO, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, and from the
+//     Public, STS, SSO, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, the FIPS and
+//     dual-stack switches (AWS_USE_FIPS_ENDPOINT, use_fips_endpoint, ...:
+//     they move ECR to another endpoint when the registry host does not
+//     decide it, and STS and SSO always), and from the
 //     profiles endpoint_url, ignore_configured_endpoint_urls and the
 //     [services x] section they name. This is the one place that decides
 //     what goes in the key; the Helper adds only the registry's service,
@@ -41,6 +45,9 @@ import (
 //     principal (region, output, retries, cli_*). A static key id is hashed.
 //     So role_arn, external_id, sso_account_id + sso_role_name + sso_start_url,
 //     credential_process, web_identity_token_file, credential_source all count.
+//     Profiles are read as the SDK reads them: [Default] in any case is a
+//     config profile, and a profile in both files takes from the credentials
+//     file only the keys the SDK merges (the others are keyed apart).
 //
 // A credential_process is keyed by its command line (and the profile around
 // it): a process whose output depends on anything else (an environment
@@ -98,8 +105,7 @@ var ignoredProfileKeys = map[string]bool{
 	"aws_secret_access_key": true, "aws_session_token": true, "aws_security_token": true,
 	"region": true, "output": true, "retry_mode": true, "max_attempts": true,
 	"duration_seconds": true, "parameter_validation": true, "ca_bundle": true,
-	"defaults_mode": true, "tcp_keepalive": true, "use_fips_endpoint": true,
-	"use_dualstack_endpoint": true, "sdk_ua_app_id": true,
+	"defaults_mode": true, "tcp_keepalive": true, "sdk_ua_app_id": true,
 }
 
 // ResolveIdentity works out which credentials the default chain will use.
@@ -116,6 +122,9 @@ var envKeyed = []string{
 	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
 	"AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+	// login_session profiles read their session from this directory
+	// (config.resolveLoginCredentials) instead of ~/.aws/login/cache.
+	"AWS_LOGIN_CACHE_DIRECTORY",
 }
 
 // endpointKeyed are the environment variables that choose an endpoint: the
@@ -124,6 +133,10 @@ var endpointKeyed = []string{
 	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_ENDPOINT_URL",
 	"AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_ENDPOINT_URL_STS",
 	"AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SIGNIN",
+	// The endpoint variant the SDK picks for ECR (when the registry host
+	// does not decide it), STS, SSO and sign-in; use_fips_endpoint and
+	// use_dualstack_endpoint in a profile are keyed with the profile.
+	"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
 }
 
 // resolveIdentity is ResolveIdentity; a non-empty forcedProfile is a profile
@@ -196,6 +209,11 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 	if err != nil {
 		return Identity{}, err
 	}
+	if chainUsesCredentialSource(chain) {
+		// Its role is assumed with what the environment holds (keys,
+		// container token, IMDS settings): the MFA session's key holds it.
+		profileLines = append(profileLines, lines...)
+	}
 	lines = append(lines, chainLines...)
 	profileLines = append(profileLines, chainLines...)
 
@@ -236,6 +254,17 @@ func chainNeedsMFA(chain []section) bool {
 			break
 		}
 		if p.get("role_arn") != "" && p.get("mfa_serial") != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// chainUsesCredentialSource: a profile of the chain takes its credentials
+// from credential_source (the environment, a container, IMDS).
+func chainUsesCredentialSource(chain []section) bool {
+	for _, p := range chain {
+		if p.get("credential_source") != "" {
 			return true
 		}
 	}
