@@ -24,6 +24,8 @@ func TestReviewSettingsAreInTheKey(t *testing.T) {
 		"env AWS_USE_DUALSTACK_ENDPOINT":   {config: base, env: map[string]string{"AWS_USE_DUALSTACK_ENDPOINT": "true"}},
 		"profile use_fips_endpoint":        {config: base + "use_fips_endpoint = true\n"},
 		"profile use_dualstack_endpoint":   {config: base + "use_dualstack_endpoint = true\n"},
+		"env IMDS endpoint mode IPv6":      {config: "", env: map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "IPv6"}},
+		"no credentials (IMDS)":            {config: ""},
 		"login session":                    {config: login},
 		"login session, other cache dir":   {config: login, env: map[string]string{"AWS_LOGIN_CACHE_DIRECTORY": "$DIR/login-a"}},
 		"login session, another cache dir": {config: login, env: map[string]string{"AWS_LOGIN_CACHE_DIRECTORY": "$DIR/login-b"}},
