@@ -98,3 +98,16 @@ func TestMFASessionKeyHoldsCredentialSource(t *testing.T) {
 		t.Fatal("two principals' environment keys share an MFA session")
 	}
 }
+
+// TestSubPropertyKeepsComment: the SDK's ini parser keeps " #..." in a
+// sub-property's value (config/internal/ini handleSubProperty) and cuts it
+// from a property's; the key reads the value the SDK uses.
+func TestSubPropertyKeepsComment(t *testing.T) {
+	got := parseINI("[services s]\necr =\n  endpoint_url = http://127.0.0.1:1/ #a\n[default]\nendpoint_url = http://127.0.0.1:1/ #a\n")
+	if v := got["services s"].values["ecr.endpoint_url"]; v != "http://127.0.0.1:1/ #a" {
+		t.Errorf("sub-property = %q, want the comment kept", v)
+	}
+	if v := got["default"].values["endpoint_url"]; v != "http://127.0.0.1:1/" {
+		t.Errorf("property = %q, want the comment cut", v)
+	}
+}
