@@ -3,8 +3,10 @@ package ecr
 import (
 	"context"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ecr-login/ecr-login/ecr/ecrtest"
 )
@@ -109,5 +111,21 @@ func TestSubPropertyKeepsComment(t *testing.T) {
 	}
 	if v := got["default"].values["endpoint_url"]; v != "http://127.0.0.1:1/" {
 		t.Errorf("property = %q, want the comment cut", v)
+	}
+}
+
+// TestPodKeyByCredentialsNeedsNoNodeCredentials: a pod's key is its role
+// and service account; with AWS_ECR_KEY_BY_CREDENTIALS a pod's get must not
+// resolve (nor need) the node's own credentials.
+func TestPodKeyByCredentialsNeedsNoNodeCredentials(t *testing.T) {
+	podFake(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	for _, byCreds := range []bool{false, true} {
+		h := NewHelper(Config{CacheDir: t.TempDir(), RefreshMargin: time.Hour, Timeout: 10 * time.Second, Env: os.Getenv, KeyByCredentials: byCreds})
+		c, err := h.PodCredentials(context.Background(), hostA, mustPod(t, podRole, saToken("shop", "cart", time.Now().Add(time.Hour))))
+		if err != nil || c.Password != rolePW {
+			t.Errorf("KeyByCredentials=%v: %+v %v", byCreds, c, err)
+		}
 	}
 }
