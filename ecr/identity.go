@@ -47,7 +47,9 @@ import (
 //     credential_process, web_identity_token_file, credential_source all count.
 //     Profiles are read as the SDK reads them: [Default] in any case is a
 //     config profile, and a profile in both files takes from the credentials
-//     file only the keys the SDK merges (the others are keyed apart).
+//     file only the keys the SDK merges (the others are keyed apart);
+//     [sso-session x] and [services x] may come from either file, merged
+//     the same way.
 //
 // A credential_process is keyed by its command line (and the profile around
 // it): a process whose output depends on anything else (an environment
@@ -399,49 +401,53 @@ func loadSharedFiles(env Getenv) (sharedFiles, error) {
 // (endpoint_url, services, ...) are not read by the SDK and are kept in
 // unmerged, which the key holds too (a later SDK may read them).
 func (f sharedFiles) profile(name string) (section, bool) {
+	c, ok := f.config["profile "+name]
+	if !ok && strings.EqualFold(name, "default") {
+		c, ok = f.config[name]
+	}
+	return mergeSection(name, c, ok, f.credentials[name])
+}
+
+// named is an [sso-session x] or [services x] section: the SDK looks it up
+// among the config and credentials files' sections merged the same way.
+func (f sharedFiles) named(header string) (section, bool) {
+	c, ok := f.config[header]
+	return mergeSection(header, c, ok, f.credentials[header])
+}
+
+// mergeSection is config.mergeSections for one section: the credentials
+// file's section whole when the config file has none, else only the keys
+// the SDK merges over the config file's.
+func mergeSection(name string, cfg section, cfgOK bool, cred section) (section, bool) {
 	s := section{name: name, values: map[string]string{}}
-	found := false
-	cfgName := "profile " + name
-	if _, ok := f.config[cfgName]; !ok && strings.EqualFold(name, "default") {
-		if d, ok := f.config[name]; ok {
-			found = true
-			for k, v := range d.values {
-				s.values[k] = v
-			}
-		}
+	for k, v := range cfg.values {
+		s.values[k] = v
 	}
-	if c, ok := f.config[cfgName]; ok {
-		found = true
-		for k, v := range c.values {
+	if cred.values == nil {
+		return s, cfgOK
+	}
+	if !cfgOK {
+		for k, v := range cred.values {
 			s.values[k] = v
 		}
+		return s, true
 	}
-	c, ok := f.credentials[name]
-	switch {
-	case !ok:
-	case !found:
-		found = true
-		for k, v := range c.values {
+	_, hasID := cred.values["aws_access_key_id"]
+	_, hasSecret := cred.values["aws_secret_access_key"]
+	for k, v := range cred.values {
+		switch {
+		case mergedProfileKeys[k]:
 			s.values[k] = v
-		}
-	default:
-		_, hasID := c.values["aws_access_key_id"]
-		_, hasSecret := c.values["aws_secret_access_key"]
-		for k, v := range c.values {
-			switch {
-			case mergedProfileKeys[k]:
-				s.values[k] = v
-			case hasID && hasSecret && (k == "aws_access_key_id" || k == "aws_secret_access_key" || k == "aws_session_token"):
-				s.values[k] = v
-			default:
-				if s.unmerged == nil {
-					s.unmerged = map[string]string{}
-				}
-				s.unmerged[k] = v
+		case hasID && hasSecret && (k == "aws_access_key_id" || k == "aws_secret_access_key" || k == "aws_session_token"):
+			s.values[k] = v
+		default:
+			if s.unmerged == nil {
+				s.unmerged = map[string]string{}
 			}
+			s.unmerged[k] = v
 		}
 	}
-	return s, found
+	return s, true
 }
 
 // mergedProfileKeys are the settings the SDK takes from the credentials file
@@ -519,7 +525,7 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 			*lines = append(*lines, fmt.Sprintf("profile[%d].unmerged.%s=%s", depth, k, v))
 		}
 		if ss := p.get("sso_session"); ss != "" {
-			if sec, ok := f.config["sso-session "+ss]; ok {
+			if sec, ok := f.named("sso-session " + ss); ok {
 				for _, k := range []string{"sso_start_url", "sso_region"} {
 					*lines = append(*lines, fmt.Sprintf("profile[%d].sso-session.%s=%s", depth, k, sec.get(k)))
 				}
@@ -528,7 +534,7 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 		// endpoint_url and ignore_configured_endpoint_urls are in the lines
 		// above; the [services x] section a profile names is too.
 		if sv := p.get("services"); sv != "" {
-			if sec, ok := f.config["services "+sv]; ok {
+			if sec, ok := f.named("services " + sv); ok {
 				keys := make([]string, 0, len(sec.values))
 				for k := range sec.values {
 					keys = append(keys, k)
@@ -536,6 +542,14 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 				sort.Strings(keys)
 				for _, k := range keys {
 					*lines = append(*lines, fmt.Sprintf("profile[%d].services.%s=%s", depth, k, sec.values[k]))
+				}
+				keys = keys[:0]
+				for k := range sec.unmerged {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					*lines = append(*lines, fmt.Sprintf("profile[%d].services.unmerged.%s=%s", depth, k, sec.unmerged[k]))
 				}
 			}
 		}

@@ -167,6 +167,12 @@ func diffCorpus() []diffSetup {
 		{name: "services in config B, in credentials B", env: env("AWS_ENDPOINT_URL_ECR", "-"),
 			files: map[string]string{"home/.aws/config": "[default]\nservices = b\n[services a]\necr =\n  endpoint_url = $A\n[services b]\necr =\n  endpoint_url = $B\n",
 				"home/.aws/credentials": "[default]\nservices = b\n" + keys("AKIADEF00000D001")}},
+		// A [services x] (or [sso-session x]) section only the credentials
+		// file has is merged in whole (config.mergeSections).
+		{name: "[services s] in credentials A", env: env("AWS_ENDPOINT_URL_ECR", "-"), files: map[string]string{"home/.aws/config": "[default]\nservices = s\n",
+			"home/.aws/credentials": "[default]\n" + keys("AKIADEF00000D001") + "[services s]\necr =\n  endpoint_url = $A\n"}},
+		{name: "[services s] in credentials B", env: env("AWS_ENDPOINT_URL_ECR", "-"), files: map[string]string{"home/.aws/config": "[default]\nservices = s\n",
+			"home/.aws/credentials": "[default]\n" + keys("AKIADEF00000D001") + "[services s]\necr =\n  endpoint_url = $B\n"}},
 		// A config section [Default] (any case) is kept under its own name
 		// (config.processConfigSections: strings.EqualFold) and found by
 		// exact name.

@@ -12,25 +12,30 @@ import (
 )
 
 // Settings the differential oracle cannot run against the fakes (they send
-// the SDK to AWS, or need a sign-in service), checked on the key alone. Each
+// the SDK to AWS, or need a sign-in or SSO OIDC service), checked on the key
+// alone. An [sso-session x] only the credentials file has is merged in
+// (config.mergeSections), and its start URL names the SSO user's token. Each
 // one changes an endpoint the SDK talks to or the file it reads a session
 // from, so each must change the key.
 func TestReviewSettingsAreInTheKey(t *testing.T) {
 	dir := t.TempDir()
 	base := "[default]\n" + keys("AKIADEF00000D001")
 	login := "[default]\nlogin_session = arn:aws:iam::111111111111:user/me\n"
+	ssoProfile := "[default]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n"
 	seen := map[string]string{}
 	for name, s := range map[string]idSetup{
-		"plain":                            {config: base},
-		"env AWS_USE_FIPS_ENDPOINT":        {config: base, env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"}},
-		"env AWS_USE_DUALSTACK_ENDPOINT":   {config: base, env: map[string]string{"AWS_USE_DUALSTACK_ENDPOINT": "true"}},
-		"profile use_fips_endpoint":        {config: base + "use_fips_endpoint = true\n"},
-		"profile use_dualstack_endpoint":   {config: base + "use_dualstack_endpoint = true\n"},
-		"env IMDS endpoint mode IPv6":      {config: "", env: map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "IPv6"}},
-		"no credentials (IMDS)":            {config: ""},
-		"login session":                    {config: login},
-		"login session, other cache dir":   {config: login, env: map[string]string{"AWS_LOGIN_CACHE_DIRECTORY": "$DIR/login-a"}},
-		"login session, another cache dir": {config: login, env: map[string]string{"AWS_LOGIN_CACHE_DIRECTORY": "$DIR/login-b"}},
+		"plain":                             {config: base},
+		"env AWS_USE_FIPS_ENDPOINT":         {config: base, env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"}},
+		"env AWS_USE_DUALSTACK_ENDPOINT":    {config: base, env: map[string]string{"AWS_USE_DUALSTACK_ENDPOINT": "true"}},
+		"profile use_fips_endpoint":         {config: base + "use_fips_endpoint = true\n"},
+		"profile use_dualstack_endpoint":    {config: base + "use_dualstack_endpoint = true\n"},
+		"env IMDS endpoint mode IPv6":       {config: "", env: map[string]string{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE": "IPv6"}},
+		"no credentials (IMDS)":             {config: ""},
+		"login session":                     {config: login},
+		"sso-session in credentials, url 1": {config: ssoProfile, creds: "[sso-session corp]\nsso_start_url = https://one.awsapps.com/start\nsso_region = us-east-1\n"},
+		"sso-session in credentials, url 2": {config: ssoProfile, creds: "[sso-session corp]\nsso_start_url = https://two.awsapps.com/start\nsso_region = us-east-1\n"},
+		"login session, other cache dir":    {config: login, env: map[string]string{"AWS_LOGIN_CACHE_DIRECTORY": "$DIR/login-a"}},
+		"login session, another cache dir":  {config: login, env: map[string]string{"AWS_LOGIN_CACHE_DIRECTORY": "$DIR/login-b"}},
 	} {
 		id := mustResolveIn(t, dir, s)
 		if other, ok := seen[id.ID]; ok {
