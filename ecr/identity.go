@@ -163,8 +163,21 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 			profileLines = append(profileLines, k+"="+v)
 		}
 	}
+	// sourceLines: what credential_source (Environment, EcsContainer,
+	// Ec2InstanceMetadata) draws on.
+	var sourceLines []string
+	addSource := func(k, v string) {
+		add(k, v)
+		if v != "" {
+			sourceLines = append(sourceLines, k+"="+v)
+		}
+	}
 	for _, k := range envKeyed {
-		add(k, env(k))
+		if strings.HasPrefix(k, "AWS_CONTAINER_") || strings.HasPrefix(k, "AWS_EC2_METADATA_") {
+			addSource(k, env(k))
+		} else {
+			add(k, env(k))
+		}
 	}
 	for _, k := range endpointKeyed {
 		addBoth(k, env(k))
@@ -177,17 +190,17 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 	// The SDK reads AWS_ACCESS_KEY and AWS_SECRET_KEY when the usual names are unset.
 	accessKey := firstEnv(env, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
 	secretKey := firstEnv(env, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
-	add("AWS_ACCESS_KEY_ID#", hashString(accessKey))
+	addSource("AWS_ACCESS_KEY_ID#", hashString(accessKey))
 	// Container credentials: the authorization token (EKS Pod Identity: the
 	// token file) says who the caller is at a node-wide URI. Hashed, never
 	// raw; a file is keyed by its content, so a rotated token costs a miss.
-	add("AWS_CONTAINER_AUTHORIZATION_TOKEN#", hashString(env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))
+	addSource("AWS_CONTAINER_AUTHORIZATION_TOKEN#", hashString(env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))
 	if p := env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); p != "" {
 		tok, err := readSmallFile(p)
 		if err != nil && !errors.Is(err, errUnopenable) {
 			return Identity{}, fmt.Errorf("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
 		}
-		add("container-token-file#", hashString(string(tok)))
+		addSource("container-token-file#", hashString(string(tok)))
 	}
 
 	// The profile: AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default". Only
@@ -214,7 +227,7 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 	if chainUsesCredentialSource(chain) {
 		// Its role is assumed with what the environment holds (keys,
 		// container token, IMDS settings): the MFA session's key holds it.
-		profileLines = append(profileLines, lines...)
+		profileLines = append(profileLines, sourceLines...)
 	}
 	lines = append(lines, chainLines...)
 	profileLines = append(profileLines, chainLines...)

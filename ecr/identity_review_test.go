@@ -134,3 +134,27 @@ func TestPodKeyByCredentialsNeedsNoNodeCredentials(t *testing.T) {
 		}
 	}
 }
+
+// TestMFASessionKeyIgnoresHowTheProfileWasChosen: `login --profile x` and
+// a get with AWS_PROFILE=x share the session also when the role is assumed
+// with credential_source.
+func TestMFASessionKeyIgnoresHowTheProfileWasChosen(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := resolveIn(t, dir, idSetup{config: "[profile x]\nrole_arn = " + diffRoleMFA + "\nmfa_serial = " + diffMFASerial + "\ncredential_source = Environment\n"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"HOME": dir + "/home", "USERPROFILE": dir + "/home", "AWS_CONFIG_FILE": dir + "/config",
+		"AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials", "AWS_ACCESS_KEY_ID": "AKIAENV00000E001", "AWS_SECRET_ACCESS_KEY": "s"}
+	login, err := resolveIdentity(idEnv(env), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env["AWS_PROFILE"] = "x"
+	get, err := resolveIdentity(idEnv(env), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if login.mfaSession == "" || login.mfaSession != get.mfaSession {
+		t.Fatalf("login and get use different MFA sessions: %q %q", login.mfaSession, get.mfaSession)
+	}
+}
