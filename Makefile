@@ -14,13 +14,20 @@ FUZZTIME  ?= 10s
 
 export CGO_ENABLED ?= 0
 
+# The programs ours replaces, built by e2e/peers.sh (outside the repository)
+# for the side-by-side benches; exported so that every bench reads the same.
+PEERS_DIR      ?= /tmp/ecr-login-peers
+AWSLABS_HELPER ?= $(PEERS_DIR)/awslabs-v0.12.0/docker-credential-ecr-login
+CPA_PROVIDER   ?= $(PEERS_DIR)/cloud-provider-aws-v1.37.1/ecr-credential-provider
+export PEERS_DIR AWSLABS_HELPER CPA_PROVIDER
+
 # -race needs cgo and a C compiler. RACE is "-race" when the toolchain would
 # build with cgo by default (it turns cgo off when it finds no C compiler) and
 # the compiler it names is on PATH; otherwise empty, and make test says so.
 RACE = $(shell cc=$$(CGO_ENABLED= $(GO) env CC 2>/dev/null); \
 	[ "$$(CGO_ENABLED= $(GO) env CGO_ENABLED 2>/dev/null)" = 1 ] && command -v "$${cc%% *}" >/dev/null 2>&1 && echo -race)
 
-.PHONY: all help build install uninstall test test-short e2e demo bench fleet fuzz lint cross clean
+.PHONY: all help build install uninstall test test-short e2e demo bench bench-faults peers fleet fuzz lint cross clean
 
 all: build
 
@@ -61,19 +68,32 @@ test-short:
 e2e: build
 	bash e2e/run.sh
 
+## e2e-windows: the windows/amd64 binaries under Wine against the fake ECR (Linux, wine64)
+.PHONY: e2e-windows
+e2e-windows: build
+	bash e2e/wine.sh
+
 ## demo: the main job end to end on embedded stand-ins (any machine with Go)
 demo:
 	$(GO) run ./e2e/demo
 
-## bench: Go benchmarks, the binary-level latency/RSS table and the fleet simulation
-bench: build
+## bench: Go benchmarks, the fleet simulation, the side-by-side tables against awslabs and cloud-provider-aws (speed, then each fault); exits non-zero when a target is missed
+bench: build peers
 	$(GO) test -run XXX -bench . -benchmem ./cache/ ./ecr/
-	$(GO) run ./e2e/bench
 	$(GO) run ./e2e/fleet
+	@rc=0; $(GO) run ./e2e/bench || rc=1; $(GO) run ./e2e/faultbench || rc=1; exit $$rc
+
+## peers: build awslabs v0.12.0 and cloud-provider-aws v1.37.1 into $(PEERS_DIR) (once per version)
+peers:
+	@bash e2e/peers.sh >/dev/null
 
 ## fleet: 500 cold helper processes at once against a fake ECR with ECR's quota (20/s, burst 200)
 fleet:
 	$(GO) run ./e2e/fleet
+
+## bench-faults: ours vs awslabs v0.12.0 under each ECR fault; fails if ours answers later or asks more
+bench-faults: build peers
+	$(GO) run ./e2e/faultbench
 
 ## fuzz: run every fuzz target for FUZZTIME each (default 10s)
 fuzz:

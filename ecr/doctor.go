@@ -82,18 +82,20 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 			region = "us-east-1"
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
+	// Each step has its own time: one that hangs (an unreachable STS) is
+	// reported as its own failure and the steps after it still run.
+	credCtx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
 	fail := func(name string, err error) Check {
 		fe := classify(&stagedError{stageCredentials, err}, reg, id, h.cfg.Timeout)
 		return Check{Name: name, Detail: fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())}
 	}
-	cfg, _, err := f.loadConfig(ctx, region, via, &lastError{}, false)
+	cfg, _, err := f.loadConfig(credCtx, region, via, &lastError{}, false)
 	if err != nil {
 		add(fail("credentials", err))
 		return checks
 	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
+	creds, err := cfg.Credentials.Retrieve(credCtx)
 	if err != nil {
 		add(fail("credentials", err))
 		return checks
@@ -104,15 +106,25 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	}
 	add(Check{Name: "credentials", OK: true, Detail: fmt.Sprintf("key id …%s from %s; they %s", last4(creds.AccessKeyID), creds.Source, exp)})
 
-	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	whoBudget := min(h.cfg.Timeout, callerIdentityBudget)
+	whoCtx, cancelWho := context.WithTimeout(ctx, whoBudget)
+	defer cancelWho()
+	who, err := sts.NewFromConfig(cfg, func(o *sts.Options) { o.Retryer = newPolicy(whoCtx, &lastError{}, f.logger) }).
+		GetCallerIdentity(whoCtx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		c := Check{Name: "caller identity", Detail: "STS GetCallerIdentity failed"}
 		var apiErr smithy.APIError
-		if errors.As(err, &apiErr) {
+		switch {
+		case errors.As(err, &apiErr):
 			c.Remedy = fmt.Sprintf("STS refused the credentials (%s: %s); check them, or the profile", apiErr.ErrorCode(), apiErr.ErrorMessage())
-		} else {
-			c.Remedy = "could not reach STS; check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS): " + firstLine(err)
+		case whoCtx.Err() != nil && ctx.Err() == nil:
+			c.Detail = fmt.Sprintf("STS GetCallerIdentity did not answer within %s", whoBudget)
+			c.Remedy = "check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS); this step only checks who you are, the token step below does not need it"
+		default:
+			c.Detail = "could not reach STS: " + firstLine(err)
+			c.Remedy = "check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS); this step only checks who you are, the token step below does not need it"
 		}
+		c.Detail = redact(c.Detail, h.secrets())
 		c.Remedy = redact(c.Remedy, h.secrets())
 		add(c)
 	} else {
@@ -121,7 +133,9 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 
 	if registry != "" {
 		start := time.Now()
-		tok, err := f.FetchToken(ctx, reg, via)
+		tokCtx, cancelTok := context.WithTimeout(ctx, h.cfg.Timeout)
+		defer cancelTok()
+		tok, err := f.FetchToken(tokCtx, reg, via)
 		if err != nil {
 			fe := classify(err, reg, id, h.cfg.Timeout)
 			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
@@ -133,6 +147,9 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	add(h.cacheCheck(id))
 	return checks
 }
+
+// callerIdentityBudget bounds doctor's STS GetCallerIdentity step.
+const callerIdentityBudget = 10 * time.Second
 
 func describeAccess(via Access) string {
 	switch {

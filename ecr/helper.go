@@ -19,8 +19,10 @@ const (
 	DefaultTimeout       = 30 * time.Second
 	DefaultRefreshMargin = time.Hour
 
-	// staleFetchBudget bounds a refresh while a cached token is still valid.
-	staleFetchBudget = 10 * time.Second
+	// staleFetchBudget bounds a refresh while a cached token is still valid:
+	// whatever fails (ECR, STS, the credential source), the cached token is
+	// served within about this long (see retry.go for the rules inside it).
+	staleFetchBudget = 2 * time.Second
 )
 
 // Config is what cmd/ reads from the environment once and hands down.
@@ -31,8 +33,12 @@ type Config struct {
 	// RefreshMargin: a cached token is served while now < expiresAt - margin
 	// (capped at half the token's lifetime).
 	RefreshMargin time.Duration
-	// Timeout bounds one whole get, lock waits and retries included.
+	// Timeout bounds one whole get, lock waits and retries included,
+	// counted from Start (zero: from the call).
 	Timeout time.Duration
+	// Start is when the process started, so that the answer arrives before
+	// Timeout as the client measures it.
+	Start time.Time
 	// IgnoreCredsStorage silences the note that store/erase do nothing.
 	IgnoreCredsStorage bool
 	// Env is the environment snapshot the identity and cache key come from.
@@ -103,7 +109,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 		h.store = cache.Open(cfg.CacheDir, cache.WithLogger(h.logger))
 	}
 	if h.fetcher == nil {
-		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store))
+		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store), WithFetchLogger(h.logger))
 	}
 	return h
 }
@@ -111,6 +117,9 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 // Get implements credentials.Helper: the docker protocol's `get`.
 func (h *Helper) Get(serverURL string) (string, string, error) {
 	c, err := h.Credentials(h.ctx, serverURL)
+	if credentials.IsErrCredentialsNotFound(err) {
+		return "", "", credentials.NewErrCredentialsNotFound() // the protocol's exact text
+	}
 	if err != nil {
 		return "", "", err
 	}
@@ -119,21 +128,25 @@ func (h *Helper) Get(serverURL string) (string, string, error) {
 
 // Credentials returns a token for serverURL, from the cache when one is
 // fresh, else from ECR. For a host that is not ECR, or ECR Public when no AWS
-// credentials are configured at all, the error is the protocol's not-found
-// (credentials.IsErrCredentialsNotFound), and no AWS code runs.
+// credentials are configured at all, the error is a *NotFoundError, which is
+// the protocol's not-found (credentials.IsErrCredentialsNotFound) and says
+// which case it is; no AWS code runs.
 func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials, error) {
 	return h.credentials(ctx, serverURL, nil)
 }
 
 // credentials is Credentials, as pod's role when pod is not nil (webidentity.go).
 func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIdentity) (Credentials, error) {
+	h.logger.Debug("get", "input", loggable(serverURL))
 	reg, via, where, err := h.route(serverURL)
 	if err != nil {
-		return Credentials{}, credentials.NewErrCredentialsNotFound()
+		h.logger.Debug("not an ECR registry and no mapping names it; answering not-found", "input", loggable(serverURL))
+		return Credentials{}, &NotFoundError{Host: loggable(serverURL)}
 	}
 	if pod != nil {
 		via, where = Access{WebIdentity: pod}, "" // the service account names the identity
 	}
+	h.debugRoute(reg, via, where)
 	id, err := h.identity(via)
 	if err != nil {
 		msg := err.Error()
@@ -144,7 +157,7 @@ func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIden
 	}
 	if reg.Service == ServicePublic && id.Source == SourceNone {
 		h.logger.Debug("no AWS credentials configured; ECR Public will be pulled anonymously", "registry", reg.Host)
-		return Credentials{}, credentials.NewErrCredentialsNotFound()
+		return Credentials{}, &NotFoundError{Host: reg.Host, Public: true}
 	}
 	if h.cfg.KeyByCredentials && id.Source != SourceNone {
 		if ctx, id, err = h.keyByCredentials(ctx, reg, via, id); err != nil {
@@ -156,22 +169,50 @@ func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIden
 		}
 	}
 	key := h.cacheKey(id, reg)
+	h.logger.Debug("credentials", "identity", id.Description, "source", string(id.Source), "cache_key", keyShape(key, id))
 	if c, ok := h.fresh(key); ok {
-		h.logger.Debug("cache hit", "registry", reg.Host, "expires_at", c.ExpiresAt)
+		h.logger.Debug("cache hit; served the cached token", "registry", reg.Host, "expires_at", c.ExpiresAt)
 		return c, nil
 	}
+	h.debugMiss(key)
 
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
+	ctx, cancel := context.WithDeadline(ctx, h.deadline())
 	defer cancel()
 	budget := h.cfg.Timeout
 	if h.store != nil {
-		unlock, err := h.store.LockKey(ctx, key)
+		// With a still-valid token in hand, do not queue behind another
+		// process's refresh: try the lock once and serve the token if it is held.
+		lockCtx := ctx
+		_, haveUsable := h.usable(key)
+		if haveUsable {
+			var cancelTry context.CancelFunc
+			lockCtx, cancelTry = context.WithCancel(ctx)
+			cancelTry() // LockKey tries once when its context is already done
+		}
+		lockStart := time.Now()
+		unlock, err := h.store.LockKey(lockCtx, key)
 		switch {
 		case err == nil:
 			defer unlock()
+			h.logger.Debug("fetch lock taken", "waited", time.Since(lockStart).Round(time.Millisecond))
 			// Another process may have fetched while we waited.
 			if c, ok := h.fresh(key); ok {
-				h.logger.Debug("cache filled by another process", "registry", reg.Host)
+				h.logger.Debug("cache filled by another process; served the cached token", "registry", reg.Host)
+				return c, nil
+			}
+		case haveUsable && ctx.Err() == nil && errors.Is(err, context.Canceled):
+			if c, ok := h.usable(key); ok {
+				h.logger.Info("another process is refreshing the token; serving the cached token, which is still valid",
+					"registry", reg.Host, "expires_at", c.ExpiresAt.Format(time.RFC3339))
+				return c, nil
+			}
+			// It expired meanwhile: wait for the other process after all.
+			if unlock, err = h.store.LockKey(ctx, key); err != nil {
+				return Credentials{}, h.fail(&FetchError{Registry: reg.Host, Kind: ErrTimeout, Err: err, Detail: err.Error(),
+					Message: fmt.Sprintf("timed out after %s waiting for another process that is fetching the same token; allow more time with AWS_ECR_TIMEOUT", h.cfg.Timeout)}, id)
+			}
+			defer unlock()
+			if c, ok := h.fresh(key); ok {
 				return c, nil
 			}
 		case ctx.Err() != nil:
@@ -195,11 +236,13 @@ func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIden
 		budget = staleFetchBudget
 	}
 	start := h.now()
+	h.logger.Debug("fetching a token", "service", string(reg.Service), "region", reg.Region, "budget", budget)
 	tok, err := h.fetcher.FetchToken(fetchCtx, reg, via)
 	if err != nil {
 		fe := classify(err, reg, id, budget)
 		if reg.Service == ServicePublic && errors.Is(fe, ErrNoCredentials) {
-			return Credentials{}, credentials.NewErrCredentialsNotFound()
+			h.logger.Debug("no AWS credentials found; ECR Public will be pulled anonymously", "registry", reg.Host)
+			return Credentials{}, &NotFoundError{Host: reg.Host, Public: true}
 		}
 		if c, ok := h.usable(key); ok {
 			h.logger.Warn("ECR failed; serving the cached token, which is still valid",
@@ -237,6 +280,7 @@ func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIden
 			h.logger.Warn("could not save the token in the cache; the next pull will fetch again (set AWS_ECR_CACHE_DIR to use another directory)", "reason", err.Error())
 		}
 	}
+	h.logger.Debug("served the token ECR issued", "registry", reg.Host, "expires_at", c.ExpiresAt, "refresh_at", c.RefreshAt)
 	return c, nil
 }
 
@@ -318,15 +362,19 @@ func (h *Helper) cacheKey(id Identity, reg Registry) string {
 func (h *Helper) fail(fe *FetchError, id Identity) error {
 	fe.Message = h.redact(fe.Message)
 	fe.Detail = h.redact(fe.Detail)
-	h.logger.Error(fe.Message, "registry", fe.Registry, "identity", id.Description, "detail", fe.Detail)
+	h.logger.Error(fe.Message, causeAttrs(fe, id)...)
 	return fe
 }
 
 func (h *Helper) redact(s string) string { return redact(s, h.secrets()) }
 
 // Add implements credentials.Helper. The helper mints its own tokens, so
-// `docker login` has nothing to store; it succeeds so that it does not break.
-func (h *Helper) Add(*credentials.Credentials) error {
+// `docker login` to an ECR registry has nothing to store; it succeeds so that
+// it does not break. A login for any other host would be lost: that fails.
+func (h *Helper) Add(c *credentials.Credentials) error {
+	if err := h.refuseStore(c.ServerURL); err != nil {
+		return err
+	}
 	h.note("store")
 	return nil
 }

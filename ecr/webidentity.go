@@ -221,7 +221,7 @@ func (f *SDKFetcher) podSession(ctx context.Context, cfg aws.Config, reg Registr
 		WebIdentityToken: aws.String(pod.token),
 	})
 	if err != nil {
-		if fe := stsRefusal(err, reg, pod); fe != nil {
+		if fe := podSTSRefusal(err, reg, pod); fe != nil {
 			return aws.Credentials{}, fe
 		}
 		// classify names the role and the service account (identity's Description).
@@ -240,9 +240,9 @@ func (f *SDKFetcher) podSession(ctx context.Context, cfg aws.Config, reg Registr
 	return creds, nil
 }
 
-// stsRefusal turns STS refusing the pod's token into an error a cluster
+// podSTSRefusal turns STS refusing the pod's token into an error a cluster
 // admin can act on, or nil when STS did not refuse (network, throttling...).
-func stsRefusal(err error, reg Registry, pod *WebIdentity) *FetchError {
+func podSTSRefusal(err error, reg Registry, pod *WebIdentity) *FetchError {
 	var apiErr smithy.APIError
 	if !errors.As(err, &apiErr) {
 		return nil

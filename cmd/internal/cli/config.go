@@ -135,10 +135,12 @@ func truthy(v string) bool {
 // wiring every verb that needs a token shares. The close function flushes the
 // log file.
 func newHelper(ctx context.Context, name string, environ []string, stderr io.Writer, opts ...ecr.Option) (*ecr.Helper, *slog.Logger, func(), error) {
+	start := time.Now() // AWS_ECR_TIMEOUT counts from here, as near the process start as cmd/ gets
 	cfg, err := LoadConfig(Environ(environ))
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	cfg.Helper.Start = start
 	logger, closeLog, err := NewLogger(name, stderr, cfg.LogLevel, cfg.LogFile)
 	if err != nil {
 		return nil, nil, nil, err

@@ -87,6 +87,9 @@ func readInput(stdin io.Reader, verb string) (io.Reader, error) {
 				return nil, fmt.Errorf("%s: a line on stdin is longer than 64 KiB; expected JSON credentials", verb)
 			}
 		}
+		if err := checkStoreInput(data); err != nil {
+			return nil, err
+		}
 		return bytes.NewReader(data), nil
 	}
 	host := bytes.TrimSpace(data)
@@ -119,7 +122,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	defer closeLog()
 	c, err := h.Credentials(ctx, args[0])
 	if credentials.IsErrCredentialsNotFound(err) {
-		fmt.Fprintf(stderr, "%s: error: %q is not an Amazon ECR registry (or ECR Public with no AWS credentials configured)\n", DockerHelperName, args[0])
+		fmt.Fprintf(stderr, "%s: error: %s\n", DockerHelperName, notFoundReason(err, args[0]))
 		return 1
 	}
 	if err != nil {

@@ -52,8 +52,9 @@ type providerAuth struct {
 
 // RunProvider runs ecr-credential-provider: a CredentialProviderRequest on
 // stdin, a CredentialProviderResponse on stdout in the request's apiVersion.
-// Kubelet kills plugins after a minute; the default deadline (30s) leaves room.
+// Kubelet kills plugins after a minute; the default deadline leaves room.
 func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
+	environ = withProviderTimeout(environ)
 	if code, done := providerPreflight(args, stdout); done {
 		return code
 	}
