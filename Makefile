@@ -56,6 +56,8 @@ uninstall:
 ## test: vet, formatting, and every test; -race when cgo and a C compiler are there (minutes: see README)
 test:
 	$(GO) vet ./...
+	GOOS=windows $(GO) vet ./...
+	GOOS=darwin $(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	@if [ -z "$(RACE)" ]; then echo "make test: no race detector (it needs cgo and a C compiler; 'go env CC' is not on PATH or CGO_ENABLED is off): running the tests without -race"; fi
 	CGO_ENABLED=$(if $(RACE),1,0) $(GO) test $(RACE) -count=1 ./...
@@ -67,6 +69,11 @@ test-short:
 ## e2e: real registry and real clients (Linux, root); skips with a message elsewhere
 e2e: build
 	bash e2e/run.sh
+
+## e2e-windows: the windows/amd64 binaries under Wine against the fake ECR (Linux, wine64)
+.PHONY: e2e-windows
+e2e-windows: build
+	bash e2e/wine.sh
 
 ## demo: the main job end to end on embedded stand-ins (any machine with Go)
 demo:

@@ -345,7 +345,7 @@ func writeAtomic(dir, name string, data []byte) (err error) {
 	if err = tmp.Close(); err != nil {
 		return fmt.Errorf("writing token cache: %w", err)
 	}
-	if err = os.Rename(tmp.Name(), filepath.Join(dir, name)); err != nil {
+	if err = replaceFile(dir, filepath.Base(tmp.Name()), name); err != nil {
 		return fmt.Errorf("writing token cache: %w", err)
 	}
 	return nil

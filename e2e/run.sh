@@ -33,6 +33,8 @@ SELF=$ROOT/e2e/run.sh
 source "$ROOT/e2e/lib.sh"
 # shellcheck source=e2e/pod.sh
 source "$ROOT/e2e/pod.sh"
+# shellcheck source=e2e/clients.sh
+source "$ROOT/e2e/clients.sh"
 
 H1=123456789012.dkr.ecr.us-east-1.amazonaws.com   # first account
 H2=210987654321.dkr.ecr.us-east-1.amazonaws.com   # second account, same region
@@ -936,6 +938,7 @@ inner() {
     check_podman
     check_nerdctl
     check_docker_cli
+    check_more_clients
     check_kubelet_cri
     check_kubelet_pod_identity
     check_single_call

@@ -65,7 +65,9 @@ func preResolved(ctx context.Context) (aws.Credentials, bool) {
 // access key id into id.ID. The returned context carries them to the fetch.
 func (h *Helper) keyByCredentials(ctx context.Context, reg Registry, via Access, id Identity) (context.Context, Identity, error) {
 	r, ok := h.fetcher.(credentialResolver)
-	if !ok {
+	if !ok || via.WebIdentity != nil {
+		// A pod's credentials come from STS for its role and service
+		// account, which its key already holds; the node's are not used.
 		return ctx, id, nil
 	}
 	rctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
