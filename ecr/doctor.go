@@ -61,7 +61,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 
 	id, err := h.identity(via)
 	if err != nil {
-		add(Check{Name: "credential source", Detail: redact(err.Error(), h.secrets()), Remedy: "fix the profile name or the AWS config files"})
+		add(Check{Name: "credential source", Detail: Redact(err.Error()), Remedy: "fix the profile name or the AWS config files"})
 		return checks
 	}
 	src := Check{Name: "credential source", OK: id.Source != SourceNone, Detail: fmt.Sprintf("%s: %s", id.Source, id.Description)}
@@ -73,6 +73,8 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	if !src.OK {
 		return checks
 	}
+	ctx, reap := withReaper(ctx) // no credential_process outlives the check
+	defer reap()
 	if p, ok := h.fetcher.(CredentialProber); ok {
 		if !h.probeCredentials(ctx, p, reg, via, id, add) {
 			return checks
@@ -88,7 +90,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 		tok, err := h.fetcher.FetchToken(tokCtx, reg, via)
 		if err != nil {
 			fe := classify(err, reg, id, h.cfg.Timeout)
-			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
+			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: Redact(fe.Message)})
 		} else {
 			add(Check{Name: "token", OK: true, Detail: fmt.Sprintf("ECR issued a token for user %s, valid until %s (took %s)",
 				tok.Username, tok.ExpiresAt.UTC().Format(time.RFC3339), time.Since(start).Round(time.Millisecond))})
@@ -114,7 +116,7 @@ func (h *Helper) probeCredentials(ctx context.Context, p CredentialProber, reg R
 	creds, callerIdentity, err := p.ProbeCredentials(credCtx, region, via)
 	if err != nil {
 		fe := classify(&stagedError{stageCredentials, err}, reg, id, h.cfg.Timeout)
-		add(Check{Name: "credentials", Detail: fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
+		add(Check{Name: "credentials", Detail: fe.Kind.Error(), Remedy: Redact(fe.Message)})
 		return false
 	}
 	exp := "do not expire"
@@ -140,8 +142,8 @@ func (h *Helper) probeCredentials(ctx context.Context, p CredentialProber, reg R
 			c.Detail = "could not reach STS: " + firstLine(err)
 			c.Remedy = "check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS); this step only checks who you are, the token step below does not need it"
 		}
-		c.Detail = redact(c.Detail, h.secrets())
-		c.Remedy = redact(c.Remedy, h.secrets())
+		c.Detail = Redact(c.Detail)
+		c.Remedy = Redact(c.Remedy)
 		add(c)
 	} else {
 		add(Check{Name: "caller identity", OK: true, Detail: fmt.Sprintf("%s (account %s)", aws.ToString(who.Arn), aws.ToString(who.Account))})
@@ -181,6 +183,10 @@ func (h *Helper) cacheCheck(id Identity) Check {
 		c.Detail, c.Remedy = err.Error(), "make "+dir+" a directory you own, mode 0700"
 		return c
 	}
+	if err := h.store.CheckDir(); err != nil {
+		c.Detail, c.Remedy = err.Error(), "make "+dir+" a directory you own, mode 0700, or set AWS_ECR_CACHE_DIR"
+		return c
+	}
 	tmp, err := os.CreateTemp(dir, ".doctor-*")
 	if err != nil {
 		c.Detail, c.Remedy = dir+" is not writable: "+err.Error(), "make "+dir+" a directory you own, mode 0700, or set AWS_ECR_CACHE_DIR"
@@ -196,8 +202,4 @@ func (h *Helper) cacheCheck(id Identity) Check {
 	c.OK = true
 	c.Detail = fmt.Sprintf("%s (mode %04o): %d entries, %d for this identity (%d fresh) in %s", dir, fi.Mode().Perm(), total, mine, len(fresh), filepath.Base(h.store.Path()))
 	return c
-}
-
-func (h *Helper) secrets() []string {
-	return []string{h.cfg.Env("AWS_SECRET_ACCESS_KEY"), h.cfg.Env("AWS_SECRET_KEY"), h.cfg.Env("AWS_SESSION_TOKEN"), h.cfg.Env("AWS_SECURITY_TOKEN")}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -65,6 +66,7 @@ type SDKFetcher struct {
 	sessions *TokenCache // MFA and pod sessions; nil store: none kept
 	store    *cache.Store
 	now      func() time.Time
+	stderr   io.Writer // where a credential_process's stderr is relayed
 	logger   *slog.Logger
 }
 
@@ -96,6 +98,10 @@ func WithSessionStore(store *cache.Store) FetcherOption {
 // WithFetchClock replaces time.Now for the sessions' freshness.
 func WithFetchClock(now func() time.Time) FetcherOption { return func(f *SDKFetcher) { f.now = now } }
 
+// WithProcessStderr relays a credential_process's stderr, redacted, to w
+// (default: discarded).
+func WithProcessStderr(w io.Writer) FetcherOption { return func(f *SDKFetcher) { f.stderr = w } }
+
 // WithFetchLogger sends the fetch's debug steps (each attempt, its cause
 // and timing) to l; the default discards them.
 func WithFetchLogger(l *slog.Logger) FetcherOption { return func(f *SDKFetcher) { f.logger = l } }
@@ -115,6 +121,8 @@ func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
 // FetchToken loads the SDK config for reg's region and endpoint variant,
 // resolves credentials, and calls GetAuthorizationToken once (plus retries).
 func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (Token, error) {
+	ctx, reap := withReaper(ctx) // no credential_process outlives the fetch
+	defer reap()
 	last := &lastError{}
 	var variant []func(*config.LoadOptions) error
 	if !f.customEndpoint(reg) {
@@ -189,6 +197,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		return cfg, false, err
 	}
 	imds = aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil))
+	cfg.Credentials = ownCredentialProcess(ctx, cfg, f.stderr)
 	if creds, ok := preResolved(ctx); ok {
 		// Resolved once already for the cache key (KeyByCredentials).
 		imds, cfg.Credentials = false, aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
@@ -213,6 +222,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		})
 		cfg.Credentials = aws.NewCredentialsCache(provider)
 	}
+	cfg.Credentials = seenCredentials{cfg.Credentials}
 	return cfg, imds, nil
 }
 
@@ -230,6 +240,8 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 	if region == "" {
 		region = "us-east-1"
 	}
+	ctx, reap := withReaper(ctx)
+	defer reap()
 	cfg, _, err := f.loadConfig(ctx, region, Access{Profile: profile}, &lastError{}, true)
 	if err != nil {
 		return time.Time{}, err

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -70,6 +71,7 @@ type Helper struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	ctx     context.Context
+	stderr  io.Writer
 }
 
 // Option configures a Helper.
@@ -83,6 +85,9 @@ func WithClock(now func() time.Time) Option { return func(h *Helper) { h.now = n
 
 // WithLogger sends diagnostics to l; the default discards them.
 func WithLogger(l *slog.Logger) Option { return func(h *Helper) { h.logger = l } }
+
+// WithStderr is where a credential_process's stderr is relayed (redacted).
+func WithStderr(w io.Writer) Option { return func(h *Helper) { h.stderr = w } }
 
 // WithContext sets the context Get runs under (cmd/ passes the one it was
 // given; main installs no signal handler, so a signal ends the process).
@@ -99,6 +104,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 	if cfg.Env == nil {
 		cfg.Env = func(string) string { return "" }
 	}
+	RememberEnv(cfg.Env)
 	h := &Helper{cfg: cfg, now: time.Now, logger: slog.New(slog.DiscardHandler), ctx: context.Background()}
 	for _, o := range opts {
 		o(h)
@@ -109,7 +115,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 	h.tokens = NewTokenCache(h.store, cfg.RefreshMargin, h.now)
 	if h.fetcher == nil {
 		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store),
-			WithFetchClock(h.now), WithFetchLogger(h.logger))
+			WithFetchClock(h.now), WithFetchLogger(h.logger), WithProcessStderr(h.stderr))
 	}
 	return h
 }
@@ -359,7 +365,7 @@ func (h *Helper) fail(fe *FetchError, id Identity) error {
 	return fe
 }
 
-func (h *Helper) redact(s string) string { return redact(s, h.secrets()) }
+func (h *Helper) redact(s string) string { return Redact(s) }
 
 // Store is `docker login`'s store. The helper mints its own tokens, so a
 // login to an ECR registry has nothing to store; it succeeds so that it does
