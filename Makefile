@@ -12,7 +12,7 @@ FUZZTIME  ?= 10s
 
 export CGO_ENABLED ?= 0
 
-.PHONY: all build install test e2e demo bench fleet fuzz lint cross clean
+.PHONY: all build install test e2e demo bench fleet fuzz lint cross release clean
 
 all: build
 
@@ -69,6 +69,10 @@ cross:
 	    echo "dist/$$os-$$arch/$$b$$ext"; \
 	    GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/$$os-$$arch/$$b$$ext ./cmd/$$b; \
 	  done; done
+
+## release: VERSION=vX.Y.Z: reproducible archives, SBOMs, .deb/.rpm and SHA256SUMS into ./dist
+release:
+	bash scripts/release.sh '$(VERSION)'
 
 clean:
 	rm -rf $(BIN) dist
