@@ -121,7 +121,7 @@ want_files="/usr/bin/docker-credential-ecr-login
 /usr/share/doc/$NAME/README.md
 /usr/share/doc/$NAME/examples/ecr-credential-provider.yaml"
 owned=$(dpkg -L "$NAME" | LC_ALL=C sort)
-files=$(while read -r f; do [[ -f $f ]] && echo "$f"; done <<<"$owned")
+files=$(while read -r f; do if [[ -f $f ]]; then echo "$f"; fi; done <<<"$owned")
 [[ $files == "$want_files" ]] || fail "dpkg -L $NAME files:"$'\n'"$files"$'\n'"want"$'\n'"$want_files"
 for b in "${BINARIES[@]}"; do
   cmp "/usr/bin/$b" "$tmp/x/${NAME}_${V}_linux_${deb_arch}/$b" || fail "/usr/bin/$b is not the archive's binary"
@@ -166,7 +166,7 @@ installed=0
 ! dpkg-query -W "$NAME" >/dev/null 2>&1 || fail "$NAME is still known to dpkg"
 left=$(while read -r f; do
   case $f in /. | /usr | /usr/bin | /usr/share | /usr/share/doc) continue ;; esac
-  [[ -e $f || -L $f ]] && echo "$f"
+  if [[ -e $f || -L $f ]]; then echo "$f"; fi
 done <<<"$owned")
 [[ -z $left ]] || fail "left behind after purge:"$'\n'"$left"
 step "purged: none of its $(wc -l <<<"$owned") paths is left"
