@@ -179,8 +179,8 @@ for arch in amd64 arm64; do
   got=$(rpm -qlp "$rpmf" 2>/dev/null | LC_ALL=C sort)
   [[ $got == "$want_files" ]] || fail "rpm -qlp $rpmf:"$'\n'"$got"$'\n'"want"$'\n'"$want_files"
   info=$(rpm -qp --queryformat '%{NAME} %{VERSION} %{RELEASE} %{ARCH} %{LICENSE}' "$rpmf" 2>/dev/null)
-  [[ $info == "$NAME ${V//-/_} 1 $rpmarch Apache-2.0" || $info == "$NAME ${V%%-*} 1 $rpmarch Apache-2.0" ||
-     $info == "$NAME ${V/-/~} 1 $rpmarch Apache-2.0" ]] || fail "rpm -qp $rpmf: $info"
+  # nfpm writes a semver pre-release as X.Y.Z~pre, which rpm sorts before X.Y.Z.
+  [[ $info == "$NAME ${V/-/\~} 1 $rpmarch Apache-2.0" ]] || fail "rpm -qp $rpmf: $info"
   if [[ $arch == "$deb_arch" ]]; then
     for b in "${BINARIES[@]}"; do
       sum=$(sha256sum <"$tmp/x/${NAME}_${V}_linux_${arch}/$b" | cut -d' ' -f1)
