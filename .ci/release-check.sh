@@ -184,7 +184,8 @@ for arch in amd64 arm64; do
   if [[ $arch == "$deb_arch" ]]; then
     for b in "${BINARIES[@]}"; do
       sum=$(sha256sum <"$tmp/x/${NAME}_${V}_linux_${arch}/$b" | cut -d' ' -f1)
-      rpm -qp --dump "$rpmf" 2>/dev/null | grep -q "^/usr/bin/$b [0-9]* [0-9]* $sum 0100755 root root " ||
+      dump=$(rpm -qp --dump "$rpmf" 2>/dev/null) # not piped into grep -q: pipefail would see rpm's SIGPIPE
+      grep -q "^/usr/bin/$b [0-9]* [0-9]* $sum 0100755 root root " <<<"$dump" ||
         fail "$rpmf: /usr/bin/$b is not the archive's binary (mode 0755 root:root)"
     done
   fi
