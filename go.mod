@@ -6,8 +6,14 @@ require (
 	github.com/aws/aws-sdk-go-v2 v1.47.7
 	github.com/aws/aws-sdk-go-v2/config v1.33.15
 	github.com/aws/aws-sdk-go-v2/credentials v1.20.15
-	github.com/aws/aws-sdk-go-v2/service/ecr v1.67.4
-	github.com/aws/aws-sdk-go-v2/service/ecrpublic v1.47.10
+	// Pinned to the last releases before "schema-based (de)serialization"
+	// (ecr v1.66.0, ecrpublic v1.44.0): from those on, every process builds
+	// the whole API model at start-up (~550 KB, 1-3 ms), cache hits included,
+	// to make one call. Nothing users need has come since (README,
+	// "Performance"); cmd/docker-credential-ecr-login/initbudget_test.go fails
+	// when a bump brings the cost back.
+	github.com/aws/aws-sdk-go-v2/service/ecr v1.65.0
+	github.com/aws/aws-sdk-go-v2/service/ecrpublic v1.43.1
 	github.com/aws/aws-sdk-go-v2/service/sts v1.51.8
 	github.com/aws/smithy-go v1.28.8
 	github.com/docker/docker-credential-helpers v0.9.12

@@ -4,7 +4,9 @@
 #
 #   apt:  docker-registry skopeo podman containerd apache2-utils jq openssl
 #         iproute2 util-linux ca-certificates curl
+#   apt:  buildah wine64 (e2e/clients.sh; e2e/wine.sh runs the Windows binaries)
 #   go:   crane   (github.com/google/go-containerregistry/cmd/crane, pinned)
+#         oras, regctl, helm (pinned go install; e2e/clients.sh)
 #         nerdctl (github.com/containerd/nerdctl, built from the module cache:
 #                  `go install nerdctl@version` is refused because its go.mod
 #                  has replace directives, so the module is downloaded, copied
@@ -18,9 +20,13 @@ set -euo pipefail
 
 CRANE_VERSION=v0.22.1
 NERDCTL_VERSION=v1.7.7
+ORAS_VERSION=v1.3.6
+REGCTL_VERSION=v0.11.7
+HELM_VERSION=v3.22.0
 BIN_DIR=${E2E_TOOLS_BIN:-/usr/local/bin}
 APT_PKGS=(docker-registry skopeo podman containerd apache2-utils jq openssl
-          iproute2 util-linux ca-certificates curl)
+          iproute2 util-linux ca-certificates curl
+          buildah wine64)
 APT_PKGS+=(rpm unzip)  # .ci/release-check.sh: rpm -qlp, unzip -Z1
 
 log() { printf '[install-e2e-deps] %s\n' "$*"; }
@@ -84,6 +90,26 @@ else
     go install "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION")
 fi
 
+# go_tool NAME VERSION MODULE-PATH LDFLAGS VERSION-OUTPUT-CMD...: go install
+# MODULE-PATH@VERSION into BIN_DIR unless NAME there already reports VERSION.
+go_tool() {
+  local name=$1 version=$2 pkg=$3 ldflags=$4
+  shift 4
+  if [[ -x $BIN_DIR/$name && $("$BIN_DIR/$name" "$@" 2>/dev/null || true) == *"${version#v}"* ]]; then
+    log "$name $version already installed"
+    return 0
+  fi
+  log "go install $pkg@$version"
+  local s=$SECONDS
+  (cd "$work" && CGO_ENABLED=0 GOBIN="$BIN_DIR" go install -trimpath -ldflags "-s -w $ldflags" "$pkg@$version")
+  log "$name $version installed in $((SECONDS - s))s"
+}
+go_tool oras "$ORAS_VERSION" oras.land/oras/cmd/oras "" version
+go_tool regctl "$REGCTL_VERSION" github.com/regclient/regclient/cmd/regctl "" version --format '{{.VCSTag}}'
+# helm's own version string is only "v3.22" unless set at link time.
+go_tool helm "$HELM_VERSION" helm.sh/helm/v3/cmd/helm "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION" \
+  version --template '{{.Version}}'
+
 if [[ -x $BIN_DIR/nerdctl && $("$BIN_DIR/nerdctl" --version 2>/dev/null || true) == "nerdctl version ${NERDCTL_VERSION#v}" ]]; then
   log "nerdctl $NERDCTL_VERSION already installed"
 else
@@ -108,6 +134,11 @@ log "versions:"
   echo "containerd:      $(containerd --version 2>&1 | head -n1)"
   echo "crane:           $("$BIN_DIR/crane" version 2>&1 | head -n1)"
   echo "nerdctl:         $("$BIN_DIR/nerdctl" --version 2>&1 | head -n1)"
+  echo "oras:            $("$BIN_DIR/oras" version 2>&1 | head -n1)"
+  echo "regctl:          $("$BIN_DIR/regctl" version --format '{{.VCSTag}}' 2>&1 | head -n1)"
+  echo "helm:            $("$BIN_DIR/helm" version --template '{{.Version}}' 2>&1 | head -n1)"
+  echo "buildah:         $(buildah --version 2>&1 | head -n1)"
+  echo "wine64:          $(/usr/lib/wine/wine64 --version 2>&1 | head -n1)"
   echo "docker (CLI):    $(docker --version 2>&1 | head -n1 || echo 'not installed')"
   echo "htpasswd:        $(dpkg-query -W -f='apache2-utils ${Version}' apache2-utils 2>&1)"
   echo "openssl:         $(openssl version 2>&1)"

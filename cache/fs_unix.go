@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"syscall"
 )
 
@@ -41,11 +42,22 @@ func tryLock(f *os.File) (bool, error) {
 	}
 }
 
+// replaceFile renames dir/from over dir/to; rename(2) is atomic.
+func replaceFile(dir, from, to string) error {
+	return os.Rename(filepath.Join(dir, from), filepath.Join(dir, to))
+}
+
 func unlockFile(f *os.File) { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
 
 // checkDir refuses a directory that another user owns or that others may write:
-// anyone who can write there could plant tokens or swap files.
+// anyone who can write there could plant tokens or swap files. It refuses a
+// symbolic link to a directory too (whoever controls the link decides where
+// tokens go); the directories above it may be links.
 func checkDir(dir string) error {
+	if lfi, err := os.Lstat(dir); err == nil && lfi.Mode()&os.ModeSymlink != 0 {
+		to, _ := os.Readlink(dir)
+		return fmt.Errorf("%w: %s is a symbolic link (to %s), so the cache is not used; replace the link with a directory, or set AWS_ECR_CACHE_DIR to the real one", ErrUnsafe, dir, to)
+	}
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return err
@@ -84,11 +96,4 @@ func checkOwner(path string, fi os.FileInfo, what string) error {
 		return fmt.Errorf("%w: %s %s is writable by other users (mode %04o); make it private: %s %s", ErrUnsafe, what, path, fi.Mode().Perm(), fix, path)
 	}
 	return nil
-}
-
-func syncDir(dir string) {
-	if d, err := os.Open(dir); err == nil {
-		_ = d.Sync()
-		d.Close()
-	}
 }

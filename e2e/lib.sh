@@ -8,12 +8,29 @@ E2E_SKIPPED=0
 PIDS=()
 CMD_TIMEOUT=${E2E_CMD_TIMEOUT:-120}   # seconds, for every single client command
 
-pass() { E2E_PASSED=$((E2E_PASSED + 1)); printf 'PASS %s\n' "$1"; }
-skip() { E2E_SKIPPED=$((E2E_SKIPPED + 1)); printf 'SKIP %s: %s\n' "$1" "$2"; }
+# Each result line ends with the time since the previous result (or since
+# clock_reset), which is the time the check took: checks run one after another.
+E2E_CLOCK=${EPOCHREALTIME:-}
+clock_reset() { E2E_CLOCK=${EPOCHREALTIME:-}; }
+# took: sets TOOK to "(12.3s)", the time since the last result, and restarts
+# the clock (no subshell, so the clock survives).
+took() {
+  local now=${EPOCHREALTIME:-} us
+  TOOK='(?s)'
+  if [[ $now =~ ^[0-9]+\.[0-9]{6}$ && $E2E_CLOCK =~ ^[0-9]+\.[0-9]{6}$ ]]; then
+    us=$(( (10#${now%.*} - 10#${E2E_CLOCK%.*}) * 1000000 + 10#${now#*.} - 10#${E2E_CLOCK#*.} ))
+    printf -v TOOK '(%d.%01ds)' $((us / 1000000)) $((us % 1000000 / 100000))
+  fi
+  E2E_CLOCK=$now
+}
+
+pass() { E2E_PASSED=$((E2E_PASSED + 1)); took; printf 'PASS %s %s\n' "$1" "$TOOK"; }
+skip() { E2E_SKIPPED=$((E2E_SKIPPED + 1)); took; printf 'SKIP %s: %s %s\n' "$1" "$2" "$TOOK"; }
 # fail NAME REASON [LOG]: counts a failure and shows the tail of LOG, if given.
 fail() {
   E2E_FAILED=$((E2E_FAILED + 1))
-  printf 'FAIL %s: %s\n' "$1" "$2"
+  took
+  printf 'FAIL %s: %s %s\n' "$1" "$2" "$TOOK"
   if [[ -n ${3:-} && -s ${LOGDIR:-/nonexistent}/$3.log ]]; then
     tail -n "${E2E_LOG_TAIL:-15}" "$LOGDIR/$3.log" | cut -c1-400 | sed 's/^/    | /'
   fi

@@ -31,6 +31,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SELF=$ROOT/e2e/run.sh
 # shellcheck source=e2e/lib.sh
 source "$ROOT/e2e/lib.sh"
+# shellcheck source=e2e/pod.sh
+source "$ROOT/e2e/pod.sh"
+# shellcheck source=e2e/clients.sh
+source "$ROOT/e2e/clients.sh"
 
 H1=123456789012.dkr.ecr.us-east-1.amazonaws.com   # first account
 H2=210987654321.dkr.ecr.us-east-1.amazonaws.com   # second account, same region
@@ -275,12 +279,12 @@ start_fake_ecr() {
   start_bg fake-ecr "$BIN/fake-ecr" -listen 127.0.0.1:0 -password "$PASSWORD" -lifetime 12h \
     -account 123456789012 -ready-file "$ready"
   local pid=$BG_PID
-  if ! wait_until "$pid" 100 0.1 test -s "$ready"; then
-    fail setup "fake-ecr did not become ready (no URL in -ready-file within 10s)" fake-ecr
+  if ! wait_until "$pid" 600 0.1 test -s "$ready"; then
+    fail setup "fake-ecr did not become ready (no URL in -ready-file within 60s)" fake-ecr
     return 1
   fi
   FAKE=$(<"$ready")
-  if ! wait_until "$pid" 50 0.1 curl -fsS "$FAKE/_fake/calls"; then
+  if ! wait_until "$pid" 300 0.1 curl -fsS "$FAKE/_fake/calls"; then
     fail setup "fake-ecr at $FAKE does not answer /_fake/calls" fake-ecr
     return 1
   fi
@@ -320,8 +324,8 @@ EOF
     return 1
   fi
   start_bg registry docker-registry serve "$d/config.yml"
-  if ! wait_until "$BG_PID" 100 0.2 registry_answers "$H1"; then
-    fail setup "docker-registry did not come up on https://$H1:443 within 20s" registry
+  if ! wait_until "$BG_PID" 300 0.2 registry_answers "$H1"; then
+    fail setup "docker-registry did not come up on https://$H1:443 within 60s" registry
     return 1
   fi
 }
@@ -469,7 +473,11 @@ check_skopeo() {
   name=skopeo-registries-conf
   if need $name skopeo && needs_image $name "$D2"; then
     ref=$H2/e2e/acct2:$TAG
-    if ! zcat /usr/share/man/man5/containers-registries.conf.5.gz 2>/dev/null | grep -q credential-helpers; then
+    # Whole man page into a variable first: `zcat | grep -q` under pipefail
+    # fails when grep quits early and zcat dies of SIGPIPE.
+    local man
+    man=$(zcat /usr/share/man/man5/containers-registries.conf.5.gz 2>/dev/null) || man=""
+    if [[ $man != *credential-helpers* ]]; then
       skip $name "this containers/image has no credential-helpers in containers-registries.conf(5)"
       return 0
     fi
@@ -542,8 +550,8 @@ EOF
   start_bg containerd containerd --config "$d/config.toml" --log-level info
   local nerdctl=(env NERDCTL_TOML="$T/nerdctl/nerdctl.toml" nerdctl --address "unix://$d/c.sock" --namespace e2e
     --snapshotter native --data-root "$T/nerdctl/data" --hosts-dir "$T/hosts.d")
-  if ! wait_until "$BG_PID" 150 0.2 "${nerdctl[@]}" version; then
-    fail $name "containerd did not answer on $d/c.sock within 30s" containerd
+  if ! wait_until "$BG_PID" 300 0.2 "${nerdctl[@]}" version; then
+    fail $name "containerd did not answer on $d/c.sock within 60s" containerd
     return 0
   fi
   if ! run $name "${nerdctl[@]}" pull "$ref"; then
@@ -567,8 +575,8 @@ check_docker_cli() {
     return 0
   fi
   start_bg fakedockerd "$FAKEDOCKERD" -socket "$sock" -record "$rec"
-  if ! wait_until "$BG_PID" 50 0.1 curl -fsS --max-time 2 --unix-socket "$sock" http://docker/_ping; then
-    fail $name "fakedockerd did not answer /_ping on $sock within 5s" fakedockerd
+  if ! wait_until "$BG_PID" 300 0.1 curl -fsS --max-time 2 --unix-socket "$sock" http://docker/_ping; then
+    fail $name "fakedockerd did not answer /_ping on $sock within 30s" fakedockerd
     return 0
   fi
   for h in "$H1" "$H2" "$HP"; do
@@ -705,11 +713,12 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 EOF
   start_bg containerd-cri containerd --config "$d/config.toml" --log-level info
   local cri=unix://$d/c.sock
-  if ! wait_until "$BG_PID" 150 0.2 "$KUBELETSIM" -cri "$cri" -ping -timeout 2s; then
-    fail $name "containerd's CRI did not answer on $d/c.sock within 30s" containerd-cri
+  if ! wait_until "$BG_PID" 300 0.2 "$KUBELETSIM" -cri "$cri" -ping -timeout 2s; then
+    fail $name "containerd's CRI did not answer on $d/c.sock within 60s" containerd-cri
     return 0
   fi
   run $name "$KUBELETSIM" -cri "$cri" -ping -timeout 5s || true
+  KUBELET_CRI=$cri # for check_kubelet_pod_identity (e2e/pod.sh)
 
   local cfg=$T/kubelet/credential-provider-config.yaml cache=$T/cache-kubelet
   mkdir -p "$T/kubelet" && mkdir -m 700 "$cache"
@@ -737,7 +746,12 @@ EOF
     fail $name "CRI ImageStatus of $ref1 does not show digest $D1" $name
     return 0
   fi
-  if ! capture $name ctr --address "$d/c.sock" -n k8s.io images ls -q | grep -qxF "$ref1"; then
+  # Output into a variable first: `ctr | grep -q` under pipefail fails when
+  # grep quits at the first match and ctr dies of SIGPIPE.
+  local listed
+  listed=$(capture $name ctr --address "$d/c.sock" -n k8s.io images ls -q) || listed=""
+  if ! grep -qxF "$ref1" <<<"$listed"; then
+    printf 'ctr images ls -q:\n%s\n' "$listed" >>"$LOGDIR/$name.log"
     fail $name "ctr -n k8s.io images ls does not list $ref1 after the CRI pull" $name
     return 0
   fi
@@ -808,8 +822,8 @@ check_moto() {
   port=$(free_port) || { fail $name "no free port"; return 0; }
   url=http://127.0.0.1:$port
   start_bg moto "$MOTO" -H 127.0.0.1 -p "$port"
-  if ! wait_until "$BG_PID" 120 0.25 curl -fsS -o /dev/null --max-time 2 "$url/moto-api/"; then
-    fail $name "moto_server did not answer on $url within 30s" moto
+  if ! wait_until "$BG_PID" 240 0.25 curl -fsS -o /dev/null --max-time 2 "$url/moto-api/"; then
+    fail $name "moto_server did not answer on $url within 60s" moto
     return 0
   fi
   mkdir -m 700 "$T/cache-moto"
@@ -826,7 +840,9 @@ check_moto() {
   # moto's expiresAt is in 2015: the helper must not have cached that token,
   # so each get reached moto (werkzeug logs one line per request).
   local posts=0
-  for i in 1 2 3 4 5 6 7 8 9 10; do
+  # werkzeug logs a request before it sends the answer, so both lines should
+  # be there; poll for up to 10 s anyway in case the log write lags.
+  for ((i = 0; i < 100; i++)); do
     posts=$(grep -c '"POST / HTTP' "$LOGDIR/moto.log" || true)
     ((posts >= 2)) && break
     sleep 0.1
@@ -914,6 +930,7 @@ inner() {
   echo "e2e: temp dir $T, network namespace: $([[ $E2E_IN_NETNS == 1 ]] && echo yes || echo no)"
   setup_env
   if setup_mounts && setup_tls && start_fake_ecr && start_registry; then
+    clock_reset # per-check times start here, not at the setup
     containers_setup
     check_registry_auth
     check_crane
@@ -921,7 +938,9 @@ inner() {
     check_podman
     check_nerdctl
     check_docker_cli
+    check_more_clients
     check_kubelet_cri
+    check_kubelet_pod_identity
     check_single_call
     check_full_filesystem
     check_moto

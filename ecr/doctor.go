@@ -63,7 +63,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 
 	id, err := h.identity(via)
 	if err != nil {
-		add(Check{Name: "credential source", Detail: redact(err.Error(), h.secrets()), Remedy: "fix the profile name or the AWS config files"})
+		add(Check{Name: "credential source", Detail: Redact(err.Error()), Remedy: "fix the profile name or the AWS config files"})
 		return checks
 	}
 	src := Check{Name: "credential source", OK: id.Source != SourceNone, Detail: fmt.Sprintf("%s: %s", id.Source, id.Description)}
@@ -71,6 +71,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 		src.Remedy = noCredentialsError(reg, id).Message
 	}
 	add(src)
+	add(Check{Name: "cache key", OK: true, Detail: h.KeyMode()})
 	if f == nil || !src.OK {
 		return checks
 	}
@@ -81,18 +82,22 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 			region = "us-east-1"
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
+	// Each step has its own time: one that hangs (an unreachable STS) is
+	// reported as its own failure and the steps after it still run.
+	ctx, reap := withReaper(ctx) // no credential_process outlives the check
+	defer reap()
+	credCtx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
 	fail := func(name string, err error) Check {
 		fe := classify(&stagedError{stageCredentials, err}, reg, id, h.cfg.Timeout)
-		return Check{Name: name, Detail: fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())}
+		return Check{Name: name, Detail: fe.Kind.Error(), Remedy: Redact(fe.Message)}
 	}
-	cfg, _, err := f.loadConfig(ctx, region, via, &lastError{}, false)
+	cfg, _, err := f.loadConfig(credCtx, region, via, &lastError{}, false)
 	if err != nil {
 		add(fail("credentials", err))
 		return checks
 	}
-	creds, err := cfg.Credentials.Retrieve(ctx)
+	creds, err := cfg.Credentials.Retrieve(credCtx)
 	if err != nil {
 		add(fail("credentials", err))
 		return checks
@@ -103,16 +108,26 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	}
 	add(Check{Name: "credentials", OK: true, Detail: fmt.Sprintf("key id …%s from %s; they %s", last4(creds.AccessKeyID), creds.Source, exp)})
 
-	who, err := sts.NewFromConfig(cfg).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	whoBudget := min(h.cfg.Timeout, callerIdentityBudget)
+	whoCtx, cancelWho := context.WithTimeout(ctx, whoBudget)
+	defer cancelWho()
+	who, err := sts.NewFromConfig(cfg, func(o *sts.Options) { o.Retryer = newPolicy(whoCtx, &lastError{}, f.logger) }).
+		GetCallerIdentity(whoCtx, &sts.GetCallerIdentityInput{})
 	if err != nil {
 		c := Check{Name: "caller identity", Detail: "STS GetCallerIdentity failed"}
 		var apiErr smithy.APIError
-		if errors.As(err, &apiErr) {
+		switch {
+		case errors.As(err, &apiErr):
 			c.Remedy = fmt.Sprintf("STS refused the credentials (%s: %s); check them, or the profile", apiErr.ErrorCode(), apiErr.ErrorMessage())
-		} else {
-			c.Remedy = "could not reach STS; check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS): " + firstLine(err)
+		case whoCtx.Err() != nil && ctx.Err() == nil:
+			c.Detail = fmt.Sprintf("STS GetCallerIdentity did not answer within %s", whoBudget)
+			c.Remedy = "check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS); this step only checks who you are, the token step below does not need it"
+		default:
+			c.Detail = "could not reach STS: " + firstLine(err)
+			c.Remedy = "check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS); this step only checks who you are, the token step below does not need it"
 		}
-		c.Remedy = redact(c.Remedy, h.secrets())
+		c.Detail = Redact(c.Detail)
+		c.Remedy = Redact(c.Remedy)
 		add(c)
 	} else {
 		add(Check{Name: "caller identity", OK: true, Detail: fmt.Sprintf("%s (account %s)", aws.ToString(who.Arn), aws.ToString(who.Account))})
@@ -120,10 +135,12 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 
 	if registry != "" {
 		start := time.Now()
-		tok, err := f.FetchToken(ctx, reg, via)
+		tokCtx, cancelTok := context.WithTimeout(ctx, h.cfg.Timeout)
+		defer cancelTok()
+		tok, err := f.FetchToken(tokCtx, reg, via)
 		if err != nil {
 			fe := classify(err, reg, id, h.cfg.Timeout)
-			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
+			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: Redact(fe.Message)})
 		} else {
 			add(Check{Name: "token", OK: true, Detail: fmt.Sprintf("ECR issued a token for user %s, valid until %s (took %s)",
 				tok.Username, tok.ExpiresAt.UTC().Format(time.RFC3339), time.Since(start).Round(time.Millisecond))})
@@ -132,6 +149,9 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	add(h.cacheCheck(id))
 	return checks
 }
+
+// callerIdentityBudget bounds doctor's STS GetCallerIdentity step.
+const callerIdentityBudget = 10 * time.Second
 
 func describeAccess(via Access) string {
 	switch {
@@ -162,6 +182,10 @@ func (h *Helper) cacheCheck(id Identity) Check {
 		c.Detail, c.Remedy = err.Error(), "make "+dir+" a directory you own, mode 0700"
 		return c
 	}
+	if err := h.store.CheckDir(); err != nil {
+		c.Detail, c.Remedy = err.Error(), "make "+dir+" a directory you own, mode 0700, or set AWS_ECR_CACHE_DIR"
+		return c
+	}
 	tmp, err := os.CreateTemp(dir, ".doctor-*")
 	if err != nil {
 		c.Detail, c.Remedy = dir+" is not writable: "+err.Error(), "make "+dir+" a directory you own, mode 0700, or set AWS_ECR_CACHE_DIR"
@@ -187,8 +211,4 @@ func (h *Helper) cacheCheck(id Identity) Check {
 	c.OK = true
 	c.Detail = fmt.Sprintf("%s (mode %04o): %d entries, %d for this identity (%d fresh) in %s", dir, fi.Mode().Perm(), total, mine, fresh, filepath.Base(h.store.Path()))
 	return c
-}
-
-func (h *Helper) secrets() []string {
-	return []string{h.cfg.Env("AWS_SECRET_ACCESS_KEY"), h.cfg.Env("AWS_SECRET_KEY"), h.cfg.Env("AWS_SESSION_TOKEN"), h.cfg.Env("AWS_SECURITY_TOKEN")}
 }

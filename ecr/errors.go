@@ -79,8 +79,10 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 	if errors.As(err, &gu) {
 		inner := classify(&stagedError{stageAPI, gu.last}, reg, id, timeout)
 		switch {
-		case gu.attempts > 1:
+		case gu.attempts > 1 && gu.deadline:
 			inner.Message += fmt.Sprintf("; gave up after %d attempts in %s (AWS_ECR_TIMEOUT)", gu.attempts, timeout)
+		case gu.attempts > 1:
+			inner.Message += fmt.Sprintf("; gave up after %d attempts", gu.attempts)
 		case inner.Kind == ErrTimeout:
 			// One attempt, cut by the deadline: "timed out after ..." says it all.
 		default:
@@ -133,6 +135,8 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 	case errors.As(err, &ssoErr) || (st == stageCredentials && id.Source == SourceSSO && ssoExpiredText(err)):
 		fe.Kind = ErrSSOExpired
 		fe.Message = fmt.Sprintf("the AWS SSO session for profile %q has expired or was never started; run `aws sso login --profile %s`", id.Profile, id.Profile)
+	case st == stageCredentials && errors.As(err, &apiErr) && fromSTS(err) != "":
+		stsRefusal(fe, apiErr, fromSTS(err), id)
 	case st == stageCredentials && !errors.As(err, &apiErr):
 		fe.Kind = ErrCredentials
 		fe.Message = fmt.Sprintf("could not load AWS credentials from %s: %s", id.Description, firstLine(err))
@@ -170,12 +174,51 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 		fe.Message = fmt.Sprintf("%s sent a reply that is not a valid token (%s); if AWS_ENDPOINT_URL_ECR or a proxy is set, check it points at ECR", api, firstLine(err))
 	case errors.As(err, &netErr) || errors.As(err, new(*net.OpError)) || isConnError(err):
 		fe.Kind = ErrNetwork
-		fe.Message = fmt.Sprintf("could not reach %s%s (%s); check network, DNS and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_ECR)", api, attempts, firstLine(err))
+		fe.Message = fmt.Sprintf("could not reach %s%s (%s); check network, DNS and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_ECR)", api, attempts, connCause(err))
 	default:
 		fe.Kind = ErrAPI
 		fe.Message = fmt.Sprintf("calling %s failed: %s", api, firstLine(err))
 	}
 	return fe
+}
+
+// fromSTS names the STS operation err came from ("AssumeRole", ...), or "".
+func fromSTS(err error) string {
+	var op *smithy.OperationError
+	if errors.As(err, &op) && op.ServiceID == "STS" {
+		return op.OperationName
+	}
+	return ""
+}
+
+// stsRefusal words a refusal by STS while getting the credentials (assuming
+// a role, checking an MFA code): the step that failed and its fix, not the
+// ECR permission, which was never asked for.
+func stsRefusal(fe *FetchError, apiErr smithy.APIError, op string, id Identity) {
+	code, msg := apiErr.ErrorCode(), strings.TrimSpace(apiErr.ErrorMessage())
+	step := fmt.Sprintf("STS %s for %s", op, id.Description)
+	lower := strings.ToLower(msg)
+	switch {
+	case strings.Contains(lower, "multifactor") || strings.Contains(lower, "mfa"):
+		fe.Kind = ErrAccessDenied
+		fe.Message = fmt.Sprintf("%s refused the MFA code (%s: %s); enter the current code from the device named by mfa_serial (run `docker-credential-ecr-login login --profile %s` in a terminal to ask again)", step, code, msg, profileName(id))
+	case code == "AccessDenied" || code == "AccessDeniedException":
+		fe.Kind = ErrAccessDenied
+		fe.Message = fmt.Sprintf("%s was refused (%s: %s); the source credentials need sts:%s on the role, and the role's trust policy must allow them (check the external id, if one is set)", step, code, msg, op)
+	case code == "ExpiredToken" || code == "ExpiredTokenException":
+		fe.Kind = ErrExpiredCredentials
+		fe.Message = fmt.Sprintf("%s failed: the source credentials have expired (%s: %s); refresh them (for SSO run `aws sso login`)", step, code, msg)
+	default:
+		fe.Kind = ErrBadCredentials
+		fe.Message = fmt.Sprintf("%s failed (%s: %s); check the source credentials and the role", step, code, msg)
+	}
+}
+
+func profileName(id Identity) string {
+	if id.Profile == "" {
+		return "default"
+	}
+	return id.Profile
 }
 
 // triedSources lists where the chain looked, for the no-credentials message.
@@ -219,6 +262,21 @@ func isConnError(err error) bool {
 		strings.Contains(s, "EOF") || strings.Contains(s, "no such host")
 }
 
+// connCause is the innermost network error ("dial tcp ...: connection
+// refused"), without the SDK's wrapping ("https response error StatusCode: 0,
+// RequestID: , request send failed, Post ...").
+func connCause(err error) string {
+	var op *net.OpError
+	if errors.As(err, &op) {
+		return op.Error()
+	}
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.Error()
+	}
+	return firstLine(err)
+}
+
 func ssoExpiredText(err error) bool {
 	s := strings.ToLower(err.Error())
 	return strings.Contains(s, "sso") && (strings.Contains(s, "expired") || strings.Contains(s, "token") || strings.Contains(s, "refresh"))
@@ -229,16 +287,6 @@ func firstLine(err error) string {
 	s := err.Error()
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
-	}
-	return s
-}
-
-// redact replaces every secret in s with a marker.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
 	}
 	return s
 }

@@ -5,14 +5,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"math/rand/v2"
+	"io"
+	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/ec2rolecreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -37,6 +35,9 @@ type Access struct {
 	Profile    string
 	RoleARN    string
 	ExternalID string
+	// WebIdentity, when set, is a pod's role and service account token:
+	// the only credentials used (webidentity.go).
+	WebIdentity *WebIdentity
 }
 
 // TokenFetcher gets a new token for a registry. The Helper consumes it; tests
@@ -63,16 +64,13 @@ type SDKFetcher struct {
 	env      Getenv
 	prompt   Prompter
 	sessions *cache.Store
+	stderr   io.Writer // where a credential_process's stderr is relayed
+	logger   *slog.Logger
 }
 
 const (
 	// appID is the SDK application id, part of the User-Agent.
 	appID = "ecr-login"
-	// maxAttempts is high on purpose: the get's deadline, not a count,
-	// bounds retries (the SDK's default of 8 failed fleets above ~750 nodes).
-	maxAttempts = 100
-	// maxBackoff is the longest pause between two attempts.
-	maxBackoff = 5 * time.Second
 	// imdsBudget bounds resolving credentials from EC2 instance metadata.
 	// IMDS answers in milliseconds where it exists; where it does not, the
 	// SDK's own retries would take 5s or more before saying there are none.
@@ -95,11 +93,19 @@ func WithSessionStore(store *cache.Store) FetcherOption {
 	return func(f *SDKFetcher) { f.sessions = store }
 }
 
-// NewSDKFetcher returns a fetcher that retries throttling, 5xx and connection
-// errors with fully jittered exponential backoff (pauses up to 5 s) until the
-// deadline of the get.
+// WithProcessStderr relays a credential_process's stderr, redacted, to w
+// (default: discarded).
+func WithProcessStderr(w io.Writer) FetcherOption { return func(f *SDKFetcher) { f.stderr = w } }
+
+// WithFetchLogger sends the fetch's debug steps (each attempt, its cause
+// and timing) to l; the default discards them.
+func WithFetchLogger(l *slog.Logger) FetcherOption { return func(f *SDKFetcher) { f.logger = l } }
+
+// NewSDKFetcher returns a fetcher that retries each fault as the policy in
+// retry.go says: throttling while the deadline allows, 5xx and broken
+// connections within the SDK's standard budget of 3 attempts, refusals never.
 func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
-	f := &SDKFetcher{env: func(string) string { return "" }, prompt: TTYPrompter("")}
+	f := &SDKFetcher{env: func(string) string { return "" }, prompt: TTYPrompter(""), logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(f)
 	}
@@ -109,6 +115,8 @@ func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
 // FetchToken loads the SDK config for reg's region and endpoint variant,
 // resolves credentials, and calls GetAuthorizationToken once (plus retries).
 func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (Token, error) {
+	ctx, reap := withReaper(ctx) // no credential_process outlives the fetch
+	defer reap()
 	last := &lastError{}
 	var variant []func(*config.LoadOptions) error
 	if !f.customEndpoint(reg) {
@@ -124,6 +132,9 @@ func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (
 	cfg, imds, err := f.loadConfig(ctx, reg.Region, via, last, false, variant...)
 	if err != nil {
 		return Token{}, &stagedError{stageCredentials, err}
+	}
+	if via.WebIdentity != nil {
+		return f.fetchAsPod(ctx, cfg, reg, via.WebIdentity, last)
 	}
 	// Resolve credentials first, so a failure there is told apart from the API's.
 	credCtx := ctx
@@ -144,9 +155,11 @@ func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (
 	} else {
 		tok, err = fetchPrivate(ctx, ecr.NewFromConfig(cfg))
 	}
-	if err != nil && ctx.Err() != nil && last.get() != nil {
-		// The deadline cut the retries short: say what the attempts met.
-		err = &stagedError{stageAPI, &gaveUpError{last: last.get(), err: err, attempts: last.count()}}
+	if err != nil && last.get() != nil && (ctx.Err() != nil || last.count() > 1) {
+		// Say how many attempts were made, what they met, and whether the
+		// deadline (not the fault's budget) ended them.
+		err = &stagedError{stageAPI, &gaveUpError{last: last.get(), err: err, attempts: last.count(),
+			deadline: ctx.Err() != nil || last.stoppedByDeadline()}}
 	}
 	return tok, err
 }
@@ -160,18 +173,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 	opts := []func(*config.LoadOptions) error{
 		config.WithRegion(region),
 		config.WithAppID(appID),
-		config.WithRetryer(func() aws.Retryer {
-			return recordingRetryer{retry.NewStandard(func(o *retry.StandardOptions) {
-				o.MaxAttempts = maxAttempts
-				o.MaxBackoff = maxBackoff
-				// Full jitter on every retry (the SDK's backoff stops
-				// jittering at its cap, so a throttled fleet retries in
-				// step), and no client-side retry quota: the deadline, not
-				// a count, bounds how long a get keeps trying.
-				o.Backoff = fullJitter{max: maxBackoff}
-				o.RateLimiter = ratelimit.None
-			}), last}
-		}),
+		config.WithRetryer(func() aws.Retryer { return newPolicy(ctx, last, f.logger) }),
 		config.WithAssumeRoleCredentialOptions(func(o *stscreds.AssumeRoleOptions) {
 			serial := aws.ToString(o.SerialNumber)
 			o.TokenProvider = func() (string, error) {
@@ -189,13 +191,19 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		return cfg, false, err
 	}
 	imds = aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil))
-	if f.sessions != nil {
+	cfg.Credentials = ownCredentialProcess(ctx, cfg, f.stderr)
+	if creds, ok := preResolved(ctx); ok {
+		// Resolved once already for the cache key (KeyByCredentials).
+		imds, cfg.Credentials = false, aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
+	}
+	if key := f.mfaSessionKey(via); f.sessions != nil && key != "" &&
+		aws.IsCredentialsProvider(cfg.Credentials, (*stscreds.AssumeRoleProvider)(nil)) {
 		who := via.Profile
 		if who == "" {
 			who = "the default profile"
 		}
 		cfg.Credentials = aws.NewCredentialsCache(&mfaSessions{inner: cfg.Credentials, store: f.sessions,
-			key: sessionKey(f.env, via), who: who, prompted: prompted, skipCached: fresh, now: time.Now})
+			key: key, who: who, prompted: prompted, skipCached: fresh, now: time.Now})
 	}
 	if via.RoleARN != "" {
 		// Assume the role with whatever the chain (or the profile) resolved;
@@ -208,6 +216,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		})
 		cfg.Credentials = aws.NewCredentialsCache(provider)
 	}
+	cfg.Credentials = seenCredentials{cfg.Credentials}
 	return cfg, imds, nil
 }
 
@@ -225,6 +234,8 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 	if region == "" {
 		region = "us-east-1"
 	}
+	ctx, reap := withReaper(ctx)
+	defer reap()
 	cfg, _, err := f.loadConfig(ctx, region, Access{Profile: profile}, &lastError{}, true)
 	if err != nil {
 		return time.Time{}, err
@@ -236,11 +247,26 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 	if creds.Source == "ecr-login MFA session cache" || !creds.CanExpire {
 		return time.Time{}, nil
 	}
-	e, ok := f.sessions.Get(sessionKey(f.env, Access{Profile: profile}))
+	key := f.mfaSessionKey(Access{Profile: profile})
+	if key == "" {
+		return time.Time{}, nil
+	}
+	e, ok := f.sessions.Get(key)
 	if !ok {
 		return time.Time{}, nil
 	}
 	return e.ExpiresAt, nil
+}
+
+// mfaSessionKey is the cache key of the MFA session via's credentials use,
+// or "" when the chain the SDK resolves for via assumes no role with an
+// mfa_serial (environment keys, web identity, a profile without MFA, ...).
+func (f *SDKFetcher) mfaSessionKey(via Access) string {
+	id, err := resolveIdentity(f.env, via.Profile)
+	if err != nil {
+		return ""
+	}
+	return id.mfaSession
 }
 
 // customEndpoint reports whether an endpoint URL is configured for reg's service.
@@ -254,66 +280,6 @@ func (f *SDKFetcher) customEndpoint(reg Registry) bool {
 	}
 	return f.env(svc) != "" || f.env("AWS_ENDPOINT_URL") != ""
 }
-
-// fullJitter waits a uniformly random time up to min(max, 1s·2^attempt).
-type fullJitter struct{ max time.Duration }
-
-func (b fullJitter) BackoffDelay(attempt int, _ error) (time.Duration, error) {
-	ceiling := b.max
-	if attempt < 16 {
-		if c := time.Second << attempt; c < ceiling {
-			ceiling = c
-		}
-	}
-	return time.Duration(rand.Int64N(int64(ceiling) + 1)), nil
-}
-
-// recordingRetryer remembers the last failed attempt, so that a fetch cut
-// short by its deadline can still say what went wrong (throttling, 5xx, ...).
-type recordingRetryer struct {
-	aws.RetryerV2
-	last *lastError
-}
-
-func (r recordingRetryer) IsErrorRetryable(err error) bool {
-	r.last.set(err)
-	return r.RetryerV2.IsErrorRetryable(err)
-}
-
-// lastError is the last failed attempt's error and how many attempts failed
-// (the SDK asks IsErrorRetryable once per failed attempt). An attempt cut
-// short by the deadline does not hide what the attempts before it met
-// (connection reset, throttling, 5xx).
-type lastError struct {
-	mu       sync.Mutex
-	err      error
-	attempts int
-}
-
-func (l *lastError) set(err error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.attempts++
-	if l.err != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
-		return
-	}
-	l.err = err
-}
-
-func (l *lastError) get() error { l.mu.Lock(); defer l.mu.Unlock(); return l.err }
-func (l *lastError) count() int { l.mu.Lock(); defer l.mu.Unlock(); return l.attempts }
-
-// gaveUpError is a deadline that ended retries, with the last attempt's
-// error and the number of attempts made.
-type gaveUpError struct {
-	last, err error
-	attempts  int
-}
-
-func (e *gaveUpError) Error() string {
-	return e.err.Error() + "; attempts failed with: " + e.last.Error()
-}
-func (e *gaveUpError) Unwrap() []error { return []error{e.err, e.last} }
 
 func fetchPrivate(ctx context.Context, api privateAPI) (Token, error) {
 	out, err := api.GetAuthorizationToken(ctx, &ecr.GetAuthorizationTokenInput{})

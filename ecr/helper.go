@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"github.com/docker/docker-credential-helpers/credentials"
@@ -20,8 +20,10 @@ const (
 	DefaultTimeout       = 30 * time.Second
 	DefaultRefreshMargin = time.Hour
 
-	// staleFetchBudget bounds a refresh while a cached token is still valid.
-	staleFetchBudget = 10 * time.Second
+	// staleFetchBudget bounds a refresh while a cached token is still valid:
+	// whatever fails (ECR, STS, the credential source), the cached token is
+	// served within about this long (see retry.go for the rules inside it).
+	staleFetchBudget = 2 * time.Second
 )
 
 // Config is what cmd/ reads from the environment once and hands down.
@@ -32,8 +34,12 @@ type Config struct {
 	// RefreshMargin: a cached token is served while now < expiresAt - margin
 	// (capped at half the token's lifetime).
 	RefreshMargin time.Duration
-	// Timeout bounds one whole get, lock waits and retries included.
+	// Timeout bounds one whole get, lock waits and retries included,
+	// counted from Start (zero: from the call).
 	Timeout time.Duration
+	// Start is when the process started, so that the answer arrives before
+	// Timeout as the client measures it.
+	Start time.Time
 	// IgnoreCredsStorage silences the note that store/erase do nothing.
 	IgnoreCredsStorage bool
 	// Env is the environment snapshot the identity and cache key come from.
@@ -42,6 +48,9 @@ type Config struct {
 	Mappings *Mappings
 	// TTY is the terminal device MFA codes are asked on ("" = /dev/tty).
 	TTY string
+	// KeyByCredentials resolves the credentials on every get and keys the
+	// cache by their access key id as well (see keybycreds.go).
+	KeyByCredentials bool
 }
 
 // Credentials is a token as served to a client.
@@ -62,6 +71,7 @@ type Helper struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	ctx     context.Context
+	stderr  io.Writer
 }
 
 var _ credentials.Helper = (*Helper)(nil)
@@ -78,6 +88,9 @@ func WithClock(now func() time.Time) Option { return func(h *Helper) { h.now = n
 // WithLogger sends diagnostics to l; the default discards them.
 func WithLogger(l *slog.Logger) Option { return func(h *Helper) { h.logger = l } }
 
+// WithStderr is where a credential_process's stderr is relayed (redacted).
+func WithStderr(w io.Writer) Option { return func(h *Helper) { h.stderr = w } }
+
 // WithContext sets the context the credentials.Helper methods run under
 // (cmd/ passes one that is cancelled on SIGINT/SIGTERM).
 func WithContext(ctx context.Context) Option { return func(h *Helper) { h.ctx = ctx } }
@@ -93,6 +106,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 	if cfg.Env == nil {
 		cfg.Env = func(string) string { return "" }
 	}
+	RememberEnv(cfg.Env)
 	h := &Helper{cfg: cfg, now: time.Now, logger: slog.New(slog.DiscardHandler), ctx: context.Background()}
 	for _, o := range opts {
 		o(h)
@@ -101,7 +115,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 		h.store = cache.Open(cfg.CacheDir, cache.WithLogger(h.logger))
 	}
 	if h.fetcher == nil {
-		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store))
+		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store), WithFetchLogger(h.logger), WithProcessStderr(h.stderr))
 	}
 	return h
 }
@@ -109,6 +123,9 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 // Get implements credentials.Helper: the docker protocol's `get`.
 func (h *Helper) Get(serverURL string) (string, string, error) {
 	c, err := h.Credentials(h.ctx, serverURL)
+	if credentials.IsErrCredentialsNotFound(err) {
+		return "", "", credentials.NewErrCredentialsNotFound() // the protocol's exact text
+	}
 	if err != nil {
 		return "", "", err
 	}
@@ -117,13 +134,25 @@ func (h *Helper) Get(serverURL string) (string, string, error) {
 
 // Credentials returns a token for serverURL, from the cache when one is
 // fresh, else from ECR. For a host that is not ECR, or ECR Public when no AWS
-// credentials are configured at all, the error is the protocol's not-found
-// (credentials.IsErrCredentialsNotFound), and no AWS code runs.
+// credentials are configured at all, the error is a *NotFoundError, which is
+// the protocol's not-found (credentials.IsErrCredentialsNotFound) and says
+// which case it is; no AWS code runs.
 func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials, error) {
+	return h.credentials(ctx, serverURL, nil)
+}
+
+// credentials is Credentials, as pod's role when pod is not nil (webidentity.go).
+func (h *Helper) credentials(ctx context.Context, serverURL string, pod *WebIdentity) (Credentials, error) {
+	h.logger.Debug("get", "input", loggable(serverURL))
 	reg, via, where, err := h.route(serverURL)
 	if err != nil {
-		return Credentials{}, credentials.NewErrCredentialsNotFound()
+		h.logger.Debug("not an ECR registry and no mapping names it; answering not-found", "input", loggable(serverURL))
+		return Credentials{}, &NotFoundError{Host: loggable(serverURL)}
 	}
+	if pod != nil {
+		via, where = Access{WebIdentity: pod}, "" // the service account names the identity
+	}
+	h.debugRoute(reg, via, where)
 	id, err := h.identity(via)
 	if err != nil {
 		msg := err.Error()
@@ -134,25 +163,62 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 	}
 	if reg.Service == ServicePublic && id.Source == SourceNone {
 		h.logger.Debug("no AWS credentials configured; ECR Public will be pulled anonymously", "registry", reg.Host)
-		return Credentials{}, credentials.NewErrCredentialsNotFound()
+		return Credentials{}, &NotFoundError{Host: reg.Host, Public: true}
+	}
+	if h.cfg.KeyByCredentials && id.Source != SourceNone {
+		if ctx, id, err = h.keyByCredentials(ctx, reg, via, id); err != nil {
+			fe := classify(err, reg, id, h.cfg.Timeout)
+			if reg.Service == ServicePublic && errors.Is(fe, ErrNoCredentials) {
+				return Credentials{}, credentials.NewErrCredentialsNotFound()
+			}
+			return Credentials{}, h.fail(fe, id)
+		}
 	}
 	key := h.cacheKey(id, reg)
+	h.logger.Debug("credentials", "identity", id.Description, "source", string(id.Source), "cache_key", keyShape(key, id))
 	if c, ok := h.fresh(key); ok {
-		h.logger.Debug("cache hit", "registry", reg.Host, "expires_at", c.ExpiresAt)
+		h.logger.Debug("cache hit; served the cached token", "registry", reg.Host, "expires_at", c.ExpiresAt)
 		return c, nil
 	}
+	h.debugMiss(key)
 
-	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
+	ctx, cancel := context.WithDeadline(ctx, h.deadline())
 	defer cancel()
 	budget := h.cfg.Timeout
 	if h.store != nil {
-		unlock, err := h.store.LockKey(ctx, key)
+		// With a still-valid token in hand, do not queue behind another
+		// process's refresh: try the lock once and serve the token if it is held.
+		lockCtx := ctx
+		_, haveUsable := h.usable(key)
+		if haveUsable {
+			var cancelTry context.CancelFunc
+			lockCtx, cancelTry = context.WithCancel(ctx)
+			cancelTry() // LockKey tries once when its context is already done
+		}
+		lockStart := time.Now()
+		unlock, err := h.store.LockKey(lockCtx, key)
 		switch {
 		case err == nil:
 			defer unlock()
+			h.logger.Debug("fetch lock taken", "waited", time.Since(lockStart).Round(time.Millisecond))
 			// Another process may have fetched while we waited.
 			if c, ok := h.fresh(key); ok {
-				h.logger.Debug("cache filled by another process", "registry", reg.Host)
+				h.logger.Debug("cache filled by another process; served the cached token", "registry", reg.Host)
+				return c, nil
+			}
+		case haveUsable && ctx.Err() == nil && errors.Is(err, context.Canceled):
+			if c, ok := h.usable(key); ok {
+				h.logger.Info("another process is refreshing the token; serving the cached token, which is still valid",
+					"registry", reg.Host, "expires_at", c.ExpiresAt.Format(time.RFC3339))
+				return c, nil
+			}
+			// It expired meanwhile: wait for the other process after all.
+			if unlock, err = h.store.LockKey(ctx, key); err != nil {
+				return Credentials{}, h.fail(&FetchError{Registry: reg.Host, Kind: ErrTimeout, Err: err, Detail: err.Error(),
+					Message: fmt.Sprintf("timed out after %s waiting for another process that is fetching the same token; allow more time with AWS_ECR_TIMEOUT", h.cfg.Timeout)}, id)
+			}
+			defer unlock()
+			if c, ok := h.fresh(key); ok {
 				return c, nil
 			}
 		case ctx.Err() != nil:
@@ -176,11 +242,13 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 		budget = staleFetchBudget
 	}
 	start := h.now()
+	h.logger.Debug("fetching a token", "service", string(reg.Service), "region", reg.Region, "budget", budget)
 	tok, err := h.fetcher.FetchToken(fetchCtx, reg, via)
 	if err != nil {
 		fe := classify(err, reg, id, budget)
 		if reg.Service == ServicePublic && errors.Is(fe, ErrNoCredentials) {
-			return Credentials{}, credentials.NewErrCredentialsNotFound()
+			h.logger.Debug("no AWS credentials found; ECR Public will be pulled anonymously", "registry", reg.Host)
+			return Credentials{}, &NotFoundError{Host: reg.Host, Public: true}
 		}
 		if c, ok := h.usable(key); ok {
 			h.logger.Warn("ECR failed; serving the cached token, which is still valid",
@@ -218,6 +286,7 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 			h.logger.Warn("could not save the token in the cache; the next pull will fetch again (set AWS_ECR_CACHE_DIR to use another directory)", "reason", err.Error())
 		}
 	}
+	h.logger.Debug("served the token ECR issued", "registry", reg.Host, "expires_at", c.ExpiresAt, "refresh_at", c.RefreshAt)
 	return c, nil
 }
 
@@ -245,6 +314,9 @@ func (h *Helper) route(serverURL string) (reg Registry, via Access, where string
 // identity describes the credentials via will use; a role is part of the
 // identity, so two mappings never share a cache entry.
 func (h *Helper) identity(via Access) (Identity, error) {
+	if via.WebIdentity != nil {
+		return via.WebIdentity.identity(h.cfg.Env)
+	}
 	id, err := resolveIdentity(h.cfg.Env, via.Profile)
 	if err != nil || via.RoleARN == "" {
 		return id, err
@@ -280,22 +352,13 @@ func (h *Helper) lookup(key string, ok func(cache.Entry, time.Time) bool) (Crede
 
 // cacheKey names the token that serves reg for id: one token per identity,
 // partition, region and endpoint variant serves every registry there
-// (tokens are scoped to the principal, not to one registry). An endpoint
-// override (AWS_ENDPOINT_URL_ECR, ...) gets its own entries.
+// (tokens are scoped to the principal, not to one registry). Everything else
+// that decides the principal or the endpoint (endpoint overrides included)
+// is in id.ID: see Identity.
 func (h *Helper) cacheKey(id Identity, reg Registry) string {
 	key := fmt.Sprintf("%s/%s/%s/%s", id.ID, reg.Service, reg.Partition, reg.Region)
 	if v := reg.Variant(); v != "" {
 		key += "/" + v
-	}
-	var ep []string
-	for _, k := range []string{"AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_ENDPOINT_URL", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"} {
-		if v := h.cfg.Env(k); v != "" {
-			ep = append(ep, k+"="+v)
-		}
-	}
-	if len(ep) > 0 {
-		sum := sha256.Sum256([]byte(strings.Join(ep, "\n")))
-		key += "/endpoint-" + hex.EncodeToString(sum[:6])
 	}
 	return key
 }
@@ -305,15 +368,19 @@ func (h *Helper) cacheKey(id Identity, reg Registry) string {
 func (h *Helper) fail(fe *FetchError, id Identity) error {
 	fe.Message = h.redact(fe.Message)
 	fe.Detail = h.redact(fe.Detail)
-	h.logger.Error(fe.Message, "registry", fe.Registry, "identity", id.Description, "detail", fe.Detail)
+	h.logger.Error(fe.Message, causeAttrs(fe, id)...)
 	return fe
 }
 
-func (h *Helper) redact(s string) string { return redact(s, h.secrets()) }
+func (h *Helper) redact(s string) string { return Redact(s) }
 
 // Add implements credentials.Helper. The helper mints its own tokens, so
-// `docker login` has nothing to store; it succeeds so that it does not break.
-func (h *Helper) Add(*credentials.Credentials) error {
+// `docker login` to an ECR registry has nothing to store; it succeeds so that
+// it does not break. A login for any other host would be lost: that fails.
+func (h *Helper) Add(c *credentials.Credentials) error {
+	if err := h.refuseStore(c.ServerURL); err != nil {
+		return err
+	}
 	h.note("store")
 	return nil
 }
@@ -359,9 +426,12 @@ func (h *Helper) Login(ctx context.Context, profile string) (time.Time, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout+2*time.Minute) // a person is typing
 	defer cancel()
+	id, err := h.identity(Access{Profile: profile})
+	if err != nil {
+		return time.Time{}, h.fail(&FetchError{Registry: "profile " + profile, Kind: ErrConfig, Err: err, Message: err.Error(), Detail: err.Error()}, id)
+	}
 	exp, err := f.Login(ctx, profile)
 	if err != nil {
-		id, _ := h.identity(Access{Profile: profile})
 		fe := classify(&stagedError{stageCredentials, err}, Registry{Host: "profile " + profile}, id, h.cfg.Timeout)
 		return time.Time{}, h.fail(fe, id)
 	}

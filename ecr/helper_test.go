@@ -56,8 +56,10 @@ const (
 // testEnv is a fixed environment with static keys and no shared config.
 func testEnv(t *testing.T, extra map[string]string) Getenv {
 	t.Helper()
+	home := t.TempDir()
 	m := map[string]string{
-		"HOME":                      t.TempDir(),
+		"HOME":                      home,
+		"USERPROFILE":               home, // the home on Windows (UserHomeDir)
 		"AWS_ACCESS_KEY_ID":         "AKIDEXAMPLE0001",
 		"AWS_SECRET_ACCESS_KEY":     "SECRET-sentinel-key",
 		"AWS_EC2_METADATA_DISABLED": "true",

@@ -3,10 +3,8 @@ package ecr
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 )
@@ -23,17 +21,41 @@ import (
 // each session of the same principal.
 //
 //   - The environment variables the chain reads: AWS_PROFILE (and
-//     AWS_DEFAULT_PROFILE), the config and credentials file paths,
-//     AWS_ACCESS_KEY_ID or its alias AWS_ACCESS_KEY (hashed; it is per
-//     principal for long-term keys and per session for temporary ones),
-//     AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE, AWS_ROLE_SESSION_NAME, the
-//     container credential URIs, and the IMDS settings.
+//     AWS_DEFAULT_PROFILE), AWS_ACCESS_KEY_ID or its alias AWS_ACCESS_KEY
+//     (hashed; it is per principal for long-term keys and per session for
+//     temporary ones), AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE,
+//     AWS_ROLE_SESSION_NAME, the container credential URIs and authorization
+//     token (hashed; a token file by the hash of its content), the IMDS
+//     settings, and AWS_LOGIN_CACHE_DIRECTORY (where login_session profiles
+//     find their session).
+//   - The home and the config and credentials file paths as the SDK finds
+//     them (UserHomeDir, SharedConfigPaths), absolute.
+//   - Endpoints: AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<service> for ECR, ECR
+//     Public, STS, SSO, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, the FIPS and
+//     dual-stack switches (AWS_USE_FIPS_ENDPOINT, use_fips_endpoint, ...:
+//     they move ECR to another endpoint when the registry host does not
+//     decide it, and STS and SSO always), and from the
+//     profiles endpoint_url, ignore_configured_endpoint_urls and the
+//     [services x] section they name. This is the one place that decides
+//     what goes in the key; the Helper adds only the registry's service,
+//     partition, region and endpoint variant.
 //   - For the selected profile and every profile reached through
 //     source_profile (and its sso-session section): every setting except
 //     secrets (secret key, session token) and settings that cannot change the
 //     principal (region, output, retries, cli_*). A static key id is hashed.
 //     So role_arn, external_id, sso_account_id + sso_role_name + sso_start_url,
 //     credential_process, web_identity_token_file, credential_source all count.
+//     Profiles are read as the SDK reads them: [Default] in any case is a
+//     config profile, and a profile in both files takes from the credentials
+//     file only the keys the SDK merges (the others are keyed apart);
+//     [sso-session x] and [services x] may come from either file, merged
+//     the same way.
+//
+// A credential_process is keyed by its command line (and the profile around
+// it): a process whose output depends on anything else (an environment
+// variable it reads, a file, the time) must be run on every get, which the
+// Helper does with Config.KeyByCredentials (AWS_ECR_KEY_BY_CREDENTIALS=true):
+// the key then also holds the hash of the access key id the chain resolved.
 //
 // Inputs are over-approximated on purpose: including a variable the chain
 // ignores only costs an extra miss, while leaving out one it uses could let
@@ -51,6 +73,13 @@ type Identity struct {
 	Source Source
 	// Profile is the shared-config profile in effect ("" when none applies).
 	Profile string
+
+	// mfaSession is the cache key of the MFA session, set only when the
+	// chain the SDK resolves is this profile's and assumes a role with an
+	// mfa_serial: a hash of everything that decides what the profile chain
+	// resolves to (files, home, chain settings, endpoints), whichever way
+	// the profile was selected (AWS_PROFILE, default, --profile).
+	mfaSession string
 }
 
 // Source is the kind of credential source the SDK's default chain will use.
@@ -78,42 +107,101 @@ var ignoredProfileKeys = map[string]bool{
 	"aws_secret_access_key": true, "aws_session_token": true, "aws_security_token": true,
 	"region": true, "output": true, "retry_mode": true, "max_attempts": true,
 	"duration_seconds": true, "parameter_validation": true, "ca_bundle": true,
-	"defaults_mode": true, "tcp_keepalive": true, "use_fips_endpoint": true,
-	"use_dualstack_endpoint": true, "sdk_ua_app_id": true,
+	"defaults_mode": true, "tcp_keepalive": true, "sdk_ua_app_id": true,
 }
 
 // ResolveIdentity works out which credentials the default chain will use.
-// It reads only the environment and the shared config and credentials files.
+// It reads only the environment and the shared config and credentials files
+// (and a container authorization token file, when one is named).
 func ResolveIdentity(env Getenv) (Identity, error) {
 	return resolveIdentity(env, "")
 }
 
+// envKeyed are the environment variables that go into the key as they are.
+var envKeyed = []string{
+	"AWS_PROFILE", "AWS_DEFAULT_PROFILE",
+	"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
+	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+	"AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+	// login_session profiles read their session from this directory
+	// (config.resolveLoginCredentials) instead of ~/.aws/login/cache.
+	"AWS_LOGIN_CACHE_DIRECTORY",
+}
+
+// endpointKeyed are the environment variables that choose an endpoint: the
+// registry's, and those of the services credentials come from.
+var endpointKeyed = []string{
+	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_ENDPOINT_URL",
+	"AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_ENDPOINT_URL_STS",
+	"AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SIGNIN",
+	// The endpoint variant the SDK picks for ECR (when the registry host
+	// does not decide it), STS, SSO and sign-in; use_fips_endpoint and
+	// use_dualstack_endpoint in a profile are keyed with the profile.
+	"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
+}
+
 // resolveIdentity is ResolveIdentity; a non-empty forcedProfile is a profile
-// chosen in code (a per-registry mapping), which the SDK ranks above
-// environment keys and which must exist.
+// chosen in code (a per-registry mapping, `login --profile`), which the SDK
+// ranks above environment keys and which must exist.
 func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 	files, err := loadSharedFiles(env)
 	if err != nil {
 		return Identity{}, err
 	}
-	var lines []string
+	// lines: what decides the principal and the endpoint. profileLines: the
+	// part that decides what the profile chain resolves to (the MFA session's key).
+	var lines, profileLines []string
 	add := func(k, v string) {
 		if v != "" {
 			lines = append(lines, k+"="+v)
 		}
 	}
-	for _, k := range []string{
-		"AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE",
-		"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
-		"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-		"AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-	} {
-		add(k, env(k))
+	addBoth := func(k, v string) {
+		add(k, v)
+		if v != "" {
+			profileLines = append(profileLines, k+"="+v)
+		}
 	}
+	// sourceLines: what credential_source (Environment, EcsContainer,
+	// Ec2InstanceMetadata) draws on.
+	var sourceLines []string
+	addSource := func(k, v string) {
+		add(k, v)
+		if v != "" {
+			sourceLines = append(sourceLines, k+"="+v)
+		}
+	}
+	for _, k := range envKeyed {
+		if strings.HasPrefix(k, "AWS_CONTAINER_") || strings.HasPrefix(k, "AWS_EC2_METADATA_") {
+			addSource(k, env(k))
+		} else {
+			add(k, env(k))
+		}
+	}
+	for _, k := range endpointKeyed {
+		addBoth(k, env(k))
+	}
+	// The SDK's home holds ~/.aws/sso/cache and ~/.aws/login/cache; the
+	// files are keyed by absolute path.
+	addBoth("home", absPath(UserHomeDir(env)))
+	addBoth("config-file", files.configPath)
+	addBoth("credentials-file", files.credentialsPath)
 	// The SDK reads AWS_ACCESS_KEY and AWS_SECRET_KEY when the usual names are unset.
 	accessKey := firstEnv(env, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
 	secretKey := firstEnv(env, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
-	add("AWS_ACCESS_KEY_ID#", hashString(accessKey))
+	addSource("AWS_ACCESS_KEY_ID#", hashString(accessKey))
+	// Container credentials: the authorization token (EKS Pod Identity: the
+	// token file) says who the caller is at a node-wide URI. Hashed, never
+	// raw; a file is keyed by its content, so a rotated token costs a miss.
+	addSource("AWS_CONTAINER_AUTHORIZATION_TOKEN#", hashString(env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))
+	if p := env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); p != "" {
+		tok, err := readSmallFile(p)
+		if err != nil && !errors.Is(err, errUnopenable) {
+			return Identity{}, fmt.Errorf("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
+		}
+		addSource("container-token-file#", hashString(string(tok)))
+	}
 
 	// The profile: AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default". Only
 	// a profile named by AWS_PROFILE must exist (the SDK then fails to load
@@ -130,17 +218,25 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 	if profile == "" {
 		profile = "default"
 	}
-	chain, err := files.profileChain(profile, strict, &lines)
+	profileLines = append(profileLines, "profile="+profile)
+	var chainLines []string
+	chain, err := files.profileChain(profile, strict, &chainLines)
 	if err != nil {
 		return Identity{}, err
 	}
+	if chainUsesCredentialSource(chain) {
+		// Its role is assumed with what the environment holds (keys,
+		// container token, IMDS settings): the MFA session's key holds it.
+		profileLines = append(profileLines, sourceLines...)
+	}
+	lines = append(lines, chainLines...)
+	profileLines = append(profileLines, chainLines...)
 
 	// The SDK's precedence (config.resolveCredentialChain): environment keys,
 	// then web identity from the environment, then the profile, whose last
 	// resorts are container credentials and IMDS. AWS_PROFILE only chooses
 	// the profile: it does not outrank environment keys (only a profile set
-	// in code with config.WithSharedConfigProfile does, and the fetcher sets
-	// none).
+	// in code with config.WithSharedConfigProfile does).
 	id := Identity{}
 	switch {
 	case forcedProfile != "":
@@ -158,10 +254,42 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 		id.Profile = profile
 		id.Source, id.Description = describeChain(chain, env)
 	}
+	if id.Profile != "" && chainNeedsMFA(chain) {
+		id.mfaSession = "mfa-session/" + hashLines(profileLines)
+	}
+	id.ID = hashLines(lines)
+	return id, nil
+}
+
+// chainNeedsMFA: a role the chain assumes has an mfa_serial (a source
+// profile with static keys ends the chain; its role_arn is not assumed).
+func chainNeedsMFA(chain []section) bool {
+	for i, p := range chain {
+		if i > 0 && p.hasStaticKeys() {
+			break
+		}
+		if p.get("role_arn") != "" && p.get("mfa_serial") != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// chainUsesCredentialSource: a profile of the chain takes its credentials
+// from credential_source (the environment, a container, IMDS).
+func chainUsesCredentialSource(chain []section) bool {
+	for _, p := range chain {
+		if p.get("credential_source") != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func hashLines(lines []string) string {
 	sort.Strings(lines)
 	sum := sha256.Sum256([]byte(strings.Join(lines, "\n")))
-	id.ID = hex.EncodeToString(sum[:16])
-	return id, nil
+	return hex.EncodeToString(sum[:16])
 }
 
 // describeChain names the source of the profile chain (first element is the
@@ -238,6 +366,9 @@ func fallbackSource(env Getenv, why string) (Source, string) {
 type section struct {
 	name   string
 	values map[string]string
+	// unmerged: credentials-file settings of a profile the config file
+	// also has, which the SDK does not read (see sharedFiles.profile).
+	unmerged map[string]string
 }
 
 func (s section) get(k string) string { return s.values[k] }
@@ -261,56 +392,89 @@ type sharedFiles struct {
 }
 
 func loadSharedFiles(env Getenv) (sharedFiles, error) {
-	home := env("HOME")
-	if home == "" {
-		home = env("USERPROFILE")
-	}
-	cfgPath := env("AWS_CONFIG_FILE")
-	if cfgPath == "" && home != "" {
-		cfgPath = filepath.Join(home, ".aws", "config")
-	}
-	credPath := env("AWS_SHARED_CREDENTIALS_FILE")
-	if credPath == "" && home != "" {
-		credPath = filepath.Join(home, ".aws", "credentials")
-	}
 	var f sharedFiles
 	var err error
-	f.configPath, f.credentialsPath = cfgPath, credPath
-	if f.config, err = parseINIFile(cfgPath); err != nil {
+	f.configPath, f.credentialsPath = SharedConfigPaths(env)
+	if f.config, err = parseINIFile(f.configPath); err != nil {
 		return f, err
 	}
-	if f.credentials, err = parseINIFile(credPath); err != nil {
+	if f.credentials, err = parseINIFile(f.credentialsPath); err != nil {
 		return f, err
 	}
 	return f, nil
 }
 
-// profile merges [profile name] (or [default]) from config with [name] from credentials.
+// profile merges [profile name] (or [default]) from config with [name] from
+// credentials, as the SDK's LoadSharedConfigProfile does. A config section
+// named default in any case ([default], [Default]) is kept under that name,
+// and [profile NAME] replaces it whole (processConfigSections,
+// renameProfileSection). When both files hold the profile, the credentials
+// file adds only the keys the SDK merges (mergeSections: static keys when
+// both halves are there, and mergedProfileKeys); its other settings
+// (endpoint_url, services, ...) are not read by the SDK and are kept in
+// unmerged, which the key holds too (a later SDK may read them).
 func (f sharedFiles) profile(name string) (section, bool) {
+	c, ok := f.config["profile "+name]
+	if !ok && strings.EqualFold(name, "default") {
+		c, ok = f.config[name]
+	}
+	return mergeSection(name, c, ok, f.credentials[name])
+}
+
+// named is an [sso-session x] or [services x] section: the SDK looks it up
+// among the config and credentials files' sections merged the same way.
+func (f sharedFiles) named(header string) (section, bool) {
+	c, ok := f.config[header]
+	return mergeSection(header, c, ok, f.credentials[header])
+}
+
+// mergeSection is config.mergeSections for one section: the credentials
+// file's section whole when the config file has none, else only the keys
+// the SDK merges over the config file's.
+func mergeSection(name string, cfg section, cfgOK bool, cred section) (section, bool) {
 	s := section{name: name, values: map[string]string{}}
-	found := false
-	cfgName := "profile " + name
-	if name == "default" {
-		if d, ok := f.config["default"]; ok {
-			found = true
-			for k, v := range d.values {
-				s.values[k] = v
+	for k, v := range cfg.values {
+		s.values[k] = v
+	}
+	if cred.values == nil {
+		return s, cfgOK
+	}
+	if !cfgOK {
+		for k, v := range cred.values {
+			s.values[k] = v
+		}
+		return s, true
+	}
+	_, hasID := cred.values["aws_access_key_id"]
+	_, hasSecret := cred.values["aws_secret_access_key"]
+	for k, v := range cred.values {
+		switch {
+		case mergedProfileKeys[k]:
+			s.values[k] = v
+		case hasID && hasSecret && (k == "aws_access_key_id" || k == "aws_secret_access_key" || k == "aws_session_token"):
+			s.values[k] = v
+		default:
+			if s.unmerged == nil {
+				s.unmerged = map[string]string{}
 			}
+			s.unmerged[k] = v
 		}
 	}
-	if c, ok := f.config[cfgName]; ok {
-		found = true
-		for k, v := range c.values {
-			s.values[k] = v
-		}
-	}
-	if c, ok := f.credentials[name]; ok {
-		found = true
-		for k, v := range c.values {
-			s.values[k] = v
-		}
-	}
-	return s, found
+	return s, true
+}
+
+// mergedProfileKeys are the settings the SDK takes from the credentials file
+// for a profile the config file also has (config.mergeSections' stringKeys).
+var mergedProfileKeys = map[string]bool{
+	"role_arn": true, "source_profile": true, "credential_source": true, "external_id": true,
+	"mfa_serial": true, "role_session_name": true, "region": true, "endpoint_discovery_enabled": true,
+	"credential_process": true, "web_identity_token_file": true, "s3_use_arn_region": true,
+	"s3_disable_multiregion_access_points": true, "ec2_metadata_service_endpoint_mode": true,
+	"ec2_metadata_service_endpoint": true, "ec2_metadata_v1_disabled": true, "use_dualstack_endpoint": true,
+	"use_fips_endpoint": true, "defaults_mode": true, "retry_mode": true, "ca_bundle": true,
+	"duration_seconds": true, "max_attempts": true, "sso_session": true, "sso_account_id": true,
+	"sso_region": true, "sso_role_name": true, "sso_start_url": true, "auth_scheme_preference": true,
+	"login_session": true,
 }
 
 // profileChain follows source_profile from name, adding each profile's
@@ -351,17 +515,54 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 		for _, k := range keys {
 			v := p.values[k]
 			switch {
-			case ignoredProfileKeys[k] || strings.HasPrefix(k, "cli_") || strings.HasPrefix(k, "s3"):
+			case ignoredProfileKeys[k] || strings.HasPrefix(k, "cli_") || strings.HasPrefix(k, "s3") || strings.Contains(k, "."):
 				continue
 			case k == "aws_access_key_id":
 				v = hashString(v)
 			}
 			*lines = append(*lines, fmt.Sprintf("profile[%d].%s=%s", depth, k, v))
 		}
+		keys = keys[:0]
+		for k := range p.unmerged {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := p.unmerged[k]
+			switch {
+			case ignoredProfileKeys[k]:
+				continue
+			case k == "aws_access_key_id":
+				v = hashString(v)
+			}
+			*lines = append(*lines, fmt.Sprintf("profile[%d].unmerged.%s=%s", depth, k, v))
+		}
 		if ss := p.get("sso_session"); ss != "" {
-			if sec, ok := f.config["sso-session "+ss]; ok {
+			if sec, ok := f.named("sso-session " + ss); ok {
 				for _, k := range []string{"sso_start_url", "sso_region"} {
 					*lines = append(*lines, fmt.Sprintf("profile[%d].sso-session.%s=%s", depth, k, sec.get(k)))
+				}
+			}
+		}
+		// endpoint_url and ignore_configured_endpoint_urls are in the lines
+		// above; the [services x] section a profile names is too.
+		if sv := p.get("services"); sv != "" {
+			if sec, ok := f.named("services " + sv); ok {
+				keys := make([]string, 0, len(sec.values))
+				for k := range sec.values {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					*lines = append(*lines, fmt.Sprintf("profile[%d].services.%s=%s", depth, k, sec.values[k]))
+				}
+				keys = keys[:0]
+				for k := range sec.unmerged {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					*lines = append(*lines, fmt.Sprintf("profile[%d].services.unmerged.%s=%s", depth, k, sec.unmerged[k]))
 				}
 			}
 		}
@@ -372,125 +573,6 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 			return chain, nil
 		}
 	}
-}
-
-// parseINIFile reads an AWS shared config file. Like the SDK, it counts a
-// file it cannot open (missing, no permission) as empty, and fails on one it
-// opens but cannot read (a directory).
-func parseINIFile(path string) (map[string]section, error) {
-	if path == "" {
-		return map[string]section{}, nil
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return map[string]section{}, nil
-	}
-	defer f.Close()
-	data, err := io.ReadAll(f)
-	if err != nil {
-		return nil, fmt.Errorf("reading AWS shared config %s: %w", path, err)
-	}
-	return parseINI(string(data)), nil
-}
-
-// parseINI follows the SDK's parser (config/internal/ini): "#" and ";"
-// comment lines and inline comments after a blank, "=" or ":" between key and
-// value, keys lower-cased, values unquoted. An indented "k = v" line is a
-// nested sub-property (ignored: those never name a principal) only under a
-// key with an empty value ("s3 =\n  max_concurrent_requests = 10");
-// anywhere else it is an ordinary property, and an indented line without a
-// separator continues the previous value.
-func parseINI(data string) map[string]section {
-	out := map[string]section{}
-	var cur map[string]string // values of the current section; nil before the first
-	key := ""                 // the last property set in cur
-	for len(data) > 0 {
-		var line string
-		if i := strings.IndexByte(data, '\n'); i >= 0 {
-			line, data = data[:i], data[i+1:]
-		} else {
-			line, data = data, ""
-		}
-		line = strings.TrimSuffix(line, "\r")
-		trimmed := strings.TrimLeft(line, " \t")
-		if strings.TrimSpace(trimmed) == "" || trimmed[0] == '#' || trimmed[0] == ';' {
-			continue
-		}
-		if name, ok := sectionHeader(line); ok {
-			s, ok := out[name]
-			if !ok {
-				s = section{name: name, values: map[string]string{}}
-				out[name] = s
-			}
-			cur, key = s.values, ""
-			continue
-		}
-		if cur == nil {
-			continue
-		}
-		indented := len(trimmed) < len(line)
-		if !indented {
-			if k, v, ok := splitProperty(trimPropertyComment(line)); ok {
-				cur[k], key = unquote(v), k
-			}
-			continue
-		}
-		k, v, ok := splitProperty(trimmed)
-		switch {
-		case ok && key != "" && cur[key] == "":
-			// nested under key
-		case ok:
-			cur[k], key = strings.TrimSpace(trimPropertyComment(unquote(v))), k
-		case key != "" && cur[key] != "":
-			cur[key] += "\n" + trimmed
-		}
-	}
-	return out
-}
-
-// sectionHeader parses "[type name]" (comments allowed after it) to
-// "type name", with the blanks between type and name folded to one.
-func sectionHeader(line string) (string, bool) {
-	if i := strings.IndexAny(line, "#;"); i >= 0 {
-		line = line[:i]
-	}
-	line = strings.TrimSpace(line)
-	if len(line) < 2 || line[0] != '[' || line[len(line)-1] != ']' {
-		return "", false
-	}
-	line = strings.TrimSpace(line[1 : len(line)-1])
-	if i := strings.IndexAny(line, " \t"); i >= 0 {
-		return line[:i] + " " + strings.TrimLeft(line[i:], " \t"), true
-	}
-	return line, true
-}
-
-func trimPropertyComment(s string) string {
-	for _, c := range []string{" #", " ;", "\t#", "\t;"} {
-		if i := strings.Index(s, c); i >= 0 {
-			s = s[:i]
-		}
-	}
-	return s
-}
-
-// splitProperty splits at the first "=", or at a ":" before it, and lower-cases the key.
-func splitProperty(s string) (string, string, bool) {
-	i := strings.IndexByte(s, '=')
-	if c := strings.IndexByte(s, ':'); c >= 0 && (i < 0 || c < i) {
-		i = c
-	}
-	if i < 0 {
-		return "", "", false
-	}
-	return strings.ToLower(strings.TrimSpace(s[:i])), strings.TrimSpace(s[i+1:]), true
-}
-
-func unquote(s string) string {
-	if len(s) >= 2 && (s[0] == '"' && s[len(s)-1] == '"' || s[0] == '\'' && s[len(s)-1] == '\'') {
-		return s[1 : len(s)-1]
-	}
-	return s
 }
 
 func firstEnv(env Getenv, names ...string) string {

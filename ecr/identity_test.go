@@ -68,6 +68,7 @@ func resolveIn(t testing.TB, dir string, s idSetup) (Identity, error) {
 	}
 	m := map[string]string{
 		"HOME":                        home,
+		"USERPROFILE":                 home,
 		"AWS_CONFIG_FILE":             filepath.Join(dir, cfgName),
 		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
 	}
@@ -829,9 +830,9 @@ func TestParseINI(t *testing.T) {
 			want: map[string]map[string]string{"default": {"a": "quoted", "b": "single", "c": "\"unbalanced"}},
 		},
 		{
-			name: "nested sub-section ignored",
+			name: "nested sub-section kept as parent.key",
 			in:   "[default]\ns3 =\n  max_concurrent_requests = 10\n  multipart_threshold = 64MB\nregion = us-west-2\n",
-			want: map[string]map[string]string{"default": {"s3": "", "region": "us-west-2"}},
+			want: map[string]map[string]string{"default": {"s3": "", "s3.max_concurrent_requests": "10", "s3.multipart_threshold": "64MB", "region": "us-west-2"}},
 		},
 		{
 			name: "indented properties are properties",
@@ -846,7 +847,7 @@ func TestParseINI(t *testing.T) {
 		{
 			name: "CRLF",
 			in:   "[default]\r\nregion = us-east-1\r\n[profile p]\r\nrole_arn = arn:aws:iam::1:role/r\r\ns3 =\r\n  x = y\r\n",
-			want: map[string]map[string]string{"default": {"region": "us-east-1"}, "profile p": {"role_arn": "arn:aws:iam::1:role/r", "s3": ""}},
+			want: map[string]map[string]string{"default": {"region": "us-east-1"}, "profile p": {"role_arn": "arn:aws:iam::1:role/r", "s3": "", "s3.x": "y"}},
 		},
 		{
 			name: "properties before any section, lines without separator",
@@ -948,7 +949,7 @@ func TestParseINIFile(t *testing.T) {
 // directory and no file variables, nothing is configured.
 func TestResolveIdentityNeverReadsRealHome(t *testing.T) {
 	home := t.TempDir()
-	id, err := ResolveIdentity(idEnv(map[string]string{"HOME": home, "AWS_EC2_METADATA_DISABLED": "true"}))
+	id, err := ResolveIdentity(idEnv(map[string]string{"HOME": home, "USERPROFILE": home, "AWS_EC2_METADATA_DISABLED": "true"}))
 	if err != nil || id.Source != SourceNone {
 		t.Fatalf("got %+v, %v", id, err)
 	}
@@ -959,7 +960,7 @@ func TestResolveIdentityNeverReadsRealHome(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(home, ".aws", "credentials"), []byte("[default]\naws_access_key_id = AKIAHOME0000H001\naws_secret_access_key = s\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	id, err = ResolveIdentity(idEnv(map[string]string{"HOME": home}))
+	id, err = ResolveIdentity(idEnv(map[string]string{"HOME": home, "USERPROFILE": home}))
 	if err != nil || id.Source != SourceStatic || !strings.Contains(id.Description, "H001") {
 		t.Fatalf("got %+v, %v", id, err)
 	}

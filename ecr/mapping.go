@@ -3,12 +3,12 @@ package ecr
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"regexp"
 	"strings"
-
-	"go.yaml.in/yaml/v3"
+	"syscall"
 )
 
 // Mapping says how to get credentials for the registries a `match` pattern
@@ -43,45 +43,52 @@ var roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-
 
 const maxRoleARN = 2048
 
+// maxConfigSize bounds config.yaml: every run reads it, cache hits included,
+// and a few hundred mappings take a few tens of KiB.
+const maxConfigSize = 1 << 20
+
 // LoadMappings reads the configuration file at path. A missing file is an
 // empty configuration when required is false (the default location) and an
 // error when true (a path the user named). Every problem is reported with the
 // file and line, and nothing falls back silently.
 func LoadMappings(path string, required bool) (*Mappings, error) {
 	ms := &Mappings{Path: path}
-	data, err := os.ReadFile(path)
+	data, err := readConfig(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) && !required {
 			return ms, nil
 		}
 		return nil, fmt.Errorf("%w: %v", ErrMappingConfig, err)
 	}
-	var doc yaml.Node
-	if err := yaml.Unmarshal(data, &doc); err != nil {
+	root, err := parseYAML(data)
+	if err != nil {
+		var ye *yamlError
+		if errors.As(err, &ye) {
+			return nil, fmt.Errorf("%w: %s:%d: %s", ErrMappingConfig, path, ye.line, ye.msg)
+		}
 		return nil, fmt.Errorf("%w: %s: %v", ErrMappingConfig, path, err)
 	}
-	if len(doc.Content) == 0 {
+	if root == nil {
 		return ms, nil // empty file
 	}
-	bad := func(n *yaml.Node, format string, a ...any) error {
-		return fmt.Errorf("%w: %s:%d: %s", ErrMappingConfig, path, n.Line, fmt.Sprintf(format, a...))
+	bad := func(n *ynode, format string, a ...any) error {
+		return fmt.Errorf("%w: %s:%d: %s", ErrMappingConfig, path, n.line, fmt.Sprintf(format, a...))
 	}
-	root := doc.Content[0]
-	if root.Kind != yaml.MappingNode {
+	if root.kind != yMap {
 		return nil, bad(root, "the top level must be a mapping with a `registries:` list")
 	}
-	for i := 0; i < len(root.Content); i += 2 {
-		k, v := root.Content[i], root.Content[i+1]
-		if k.Value != "registries" {
-			return nil, bad(k, "unknown key %q (known: registries)", k.Value)
+	for i, k := range root.keys {
+		v := root.items[i]
+		if k.value != "registries" {
+			return nil, bad(k, "unknown key %q (known: registries)", k.value)
 		}
-		if v.Kind == yaml.ScalarNode && v.Tag == "!!null" {
+		if v.kind == yNull {
 			continue
 		}
-		if v.Kind != yaml.SequenceNode {
+		if v.kind != ySeq {
 			return nil, bad(v, "`registries` must be a list")
 		}
-		for _, item := range v.Content {
+		for _, item := range v.items {
 			m, err := parseMapping(item, bad)
 			if err != nil {
 				return nil, err
@@ -92,23 +99,58 @@ func LoadMappings(path string, required bool) (*Mappings, error) {
 	return ms, nil
 }
 
-func parseMapping(n *yaml.Node, bad func(*yaml.Node, string, ...any) error) (Mapping, error) {
-	m := Mapping{Line: n.Line}
-	if n.Kind != yaml.MappingNode {
+// readConfig reads a regular file of at most maxConfigSize bytes. Anything
+// else (a FIFO, a device, a directory) is refused without reading: opening
+// does not block (O_NONBLOCK), so a FIFO cannot hang the helper.
+func readConfig(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		what := "a special file"
+		switch t := fi.Mode().Type(); {
+		case t&os.ModeNamedPipe != 0:
+			what = "a FIFO"
+		case t&os.ModeDir != 0:
+			what = "a directory"
+		case t&os.ModeSocket != 0:
+			what = "a socket"
+		case t&os.ModeDevice != 0:
+			what = "a device"
+		}
+		return nil, fmt.Errorf("%s is not a regular file but %s; the configuration must be a plain file", path, what)
+	}
+	if fi.Size() > maxConfigSize {
+		return nil, fmt.Errorf("%s is %d bytes; a configuration file may have at most %d (1 MiB)", path, fi.Size(), maxConfigSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %v", path, err)
+	}
+	if len(data) > maxConfigSize {
+		return nil, fmt.Errorf("%s has grown past %d bytes (1 MiB) while being read", path, maxConfigSize)
+	}
+	return data, nil
+}
+
+func parseMapping(n *ynode, bad func(*ynode, string, ...any) error) (Mapping, error) {
+	m := Mapping{Line: n.line}
+	if n.kind != yMap {
 		return m, bad(n, "each entry of `registries` must be a mapping with at least `match:`")
 	}
-	seen := map[string]bool{}
-	for i := 0; i < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		if seen[k.Value] {
-			return m, bad(k, "%q given twice", k.Value)
+	for i, k := range n.keys {
+		v := n.items[i]
+		if v.kind != yScalar && v.kind != yNull {
+			return m, bad(v, "%q must be a string", k.value)
 		}
-		seen[k.Value] = true
-		if v.Kind != yaml.ScalarNode {
-			return m, bad(v, "%q must be a string", k.Value)
-		}
-		val := strings.TrimSpace(v.Value)
-		switch k.Value {
+		val := strings.TrimSpace(v.value)
+		switch k.value {
 		case "match":
 			m.Match = strings.ToLower(val)
 		case "registry":
@@ -120,7 +162,7 @@ func parseMapping(n *yaml.Node, bad func(*yaml.Node, string, ...any) error) (Map
 		case "external_id":
 			m.ExternalID = val
 		default:
-			return m, bad(k, "unknown key %q (known: match, registry, profile, role_arn, external_id)", k.Value)
+			return m, bad(k, "unknown key %q (known: match, registry, profile, role_arn, external_id)", k.value)
 		}
 	}
 	if m.Match == "" {

@@ -3,8 +3,6 @@ package ecr
 import (
 	"bufio"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -71,19 +69,6 @@ func TTYPrompter(path string) Prompter {
 	}
 }
 
-// sessionKey names the cached MFA session of the profile via uses.
-func sessionKey(env Getenv, via Access) string {
-	profile := via.Profile
-	if profile == "" {
-		profile = firstEnv(env, "AWS_PROFILE", "AWS_DEFAULT_PROFILE")
-	}
-	if profile == "" {
-		profile = "default"
-	}
-	sum := sha256.Sum256([]byte(env("AWS_CONFIG_FILE") + "\n" + env("HOME") + "\n" + profile))
-	return "mfa-session/" + hex.EncodeToString(sum[:12])
-}
-
 // SessionMinLife: a cached MFA session is reused only while it has at least
 // this long to live, so a fetch never starts with credentials about to lapse.
 const SessionMinLife = 5 * time.Minute
@@ -95,7 +80,10 @@ const SessionService = "sts"
 // mfaSessions wraps a profile's credential provider: it serves the session
 // credentials an MFA prompt produced from the token cache (0600, like the
 // AWS CLI's own cache), and saves new ones, so the next pulls do not ask
-// again until the session expires.
+// again until the session expires. It wraps only a chain that assumes a role
+// of a profile with mfa_serial, never environment keys or anything else the
+// SDK ranks first, and its key (Identity.mfaSession) is the profile chain's
+// full identity: a session never serves another principal.
 type mfaSessions struct {
 	inner      aws.CredentialsProvider
 	store      *cache.Store

@@ -91,6 +91,9 @@ func runSchedule(t *testing.T, h *Helper, c *clock, ev []pullEvent, check func(n
 }
 
 func TestSteadyStateAPICallsPerNode(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: simulates a week of pulls per case (about 15s); make test runs it")
+	}
 	for _, tc := range []struct {
 		name         string
 		lifetime     time.Duration
@@ -135,6 +138,9 @@ func TestSteadyStateAPICallsPerNode(t *testing.T) {
 // NTP. Every token served must be one ECR issued that has not expired, by
 // what the helper says (Credentials.ExpiresAt) and by what ECR issued.
 func TestNeverServesExpiredTokenOverAWeek(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: simulates a week of pulls per margin (about 15s); make test runs it")
+	}
 	for _, margin := range []time.Duration{0, DefaultRefreshMargin, 3 * time.Hour} {
 		t.Run(fmt.Sprintf("margin %s", margin), func(t *testing.T) {
 			neverServesExpired(t, margin)

@@ -39,6 +39,9 @@ import (
 // key); each generation's fake issues passwords naming access key, region
 // and generation, so every entry on disk says which get wrote it.
 func TestCrashSafetyUnderSIGKILL(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: 1000 helper processes under SIGKILL take about a minute; make test runs it")
+	}
 	const (
 		total   = 1000
 		workers = 8

@@ -49,7 +49,7 @@ type memFigures struct {
 // peak resident set of the new program image alone, unlike ru_maxrss (see
 // maxRSSKiB). It also returns the wait4 ru_maxrss of the same run, the output
 // and the exit code. Not for timing: tracing slows the child down.
-func peakRSS(bin string, env []string, stdin []byte) (m memFigures, stdout []byte, code int, err error) {
+func peakRSS(bin string, args, env []string, stdin []byte) (m memFigures, stdout []byte, code int, err error) {
 	dir, err := os.MkdirTemp("", "bench-rss-")
 	if err != nil {
 		return m, nil, -1, err
@@ -79,7 +79,7 @@ func peakRSS(bin string, env []string, stdin []byte) (m memFigures, stdout []byt
 	// come from it.
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
-	pid, err := syscall.ForkExec(path, []string{bin, "get"}, &syscall.ProcAttr{
+	pid, err := syscall.ForkExec(path, append([]string{bin}, args...), &syscall.ProcAttr{
 		Env:   env,
 		Files: []uintptr{files[0].Fd(), files[1].Fd(), files[2].Fd()},
 		Sys:   &syscall.SysProcAttr{Ptrace: true},

@@ -5,6 +5,7 @@
 //
 //	fake-ecr -password PW [-listen 127.0.0.1:0] [-lifetime 12h] [-account 123456789012]
 //	         [-rate 0 -burst 0] [-fault KIND -fault-times N -stall DUR] [-ready-file PATH]
+//	         [-trust ROLE_ARN=SUBJECT]... [-role-password ROLE_ARN=PASSWORD]...
 //
 // Point the SDK at it with AWS_ENDPOINT_URL_ECR / AWS_ENDPOINT_URL_ECR_PUBLIC
 // (or BaseEndpoint) = the URL written to -ready-file. Besides the AWS protocol
@@ -29,6 +30,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -56,7 +58,11 @@ func run() error {
 		faultTimes = flag.Int("fault-times", 0, "apply -fault to the first N calls only (0 = all)")
 		stall      = flag.Duration("stall", 0, "duration for -fault stall (0 = until the client gives up)")
 		fault      ecrtest.FaultKind
+		trust      = pairFlag{}
+		rolePW     = pairFlag{}
 	)
+	flag.Var(&trust, "trust", "ROLE_ARN=SUBJECT: AssumeRoleWithWebIdentity of ROLE_ARN is allowed for that token subject (repeatable)")
+	flag.Var(&rolePW, "role-password", "ROLE_ARN=PASSWORD: tokens ECR issues to credentials of that assumed role carry PASSWORD instead of -password (repeatable)")
 	flag.TextVar(&fault, "fault", ecrtest.FaultNone, "initial fault: one of none, server-error, throttling, access-denied, expired-token, unrecognized-client, invalid-signature, malformed-json, empty-authorization-data, no-token, token-not-base64, token-no-colon, expired-authorization, connection-reset, stall")
 	flag.Parse()
 	if flag.NArg() > 0 {
@@ -75,6 +81,26 @@ func run() error {
 		ecrtest.WithAccountID(*account),
 		ecrtest.WithOnCall(logCall),
 		ecrtest.WithFault(ecrtest.Fault{Kind: fault, Times: *faultTimes, Duration: *stall}),
+	}
+	for _, kv := range trust {
+		opts = append(opts, ecrtest.WithWebIdentityTrust(kv[0], kv[1]))
+	}
+	if len(rolePW) > 0 {
+		byRole := map[string]string{}
+		for _, kv := range rolePW {
+			byRole[kv[0]] = kv[1]
+		}
+		opts = append(opts, ecrtest.WithPasswordFunc(func(c ecrtest.Call) string {
+			if pw, ok := byRole[c.AssumedRole]; ok && c.AssumedRole != "" {
+				return pw
+			}
+			return *password
+		}))
+	}
+	if len(trust)+len(rolePW) > 0 {
+		opts = append(opts, ecrtest.WithOnSTSCall(func(c ecrtest.STSCall) {
+			log.Printf("sts %s role=%s subject=%s status=%d %s", c.Action, c.RoleArn, c.Subject, c.Status, c.ErrorCode)
+		}))
 	}
 	if *rate > 0 {
 		b := *burst
@@ -166,5 +192,19 @@ func writeFileAtomic(path string, data []byte) error {
 		os.Remove(tmp)
 		return err
 	}
+	return nil
+}
+
+// pairFlag collects repeated KEY=VALUE flags.
+type pairFlag [][2]string
+
+func (p *pairFlag) String() string { return fmt.Sprint(len(*p), " pairs") }
+
+func (p *pairFlag) Set(v string) error {
+	k, val, ok := strings.Cut(v, "=")
+	if !ok || k == "" || val == "" {
+		return fmt.Errorf("%q: want KEY=VALUE", v)
+	}
+	*p = append(*p, [2]string{k, val})
 	return nil
 }

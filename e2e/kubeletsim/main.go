@@ -7,6 +7,7 @@
 //	kubeletsim -cri unix:///run/containerd/containerd.sock -image REF
 //	           [-config CredentialProviderConfig.yaml -bin-dir DIR | -no-provider]
 //	           [-verify] [-timeout 2m]
+//	           [-service-account NS/NAME [-sa-annotation KEY=VALUE]... [-sa-issuer URL]]
 //	kubeletsim -cri unix:///... -ping
 //
 // Like kubelet it reads the CredentialProviderConfig (kubelet.config.k8s.io),
@@ -23,6 +24,10 @@
 // anonymously there). Without a matching provider, or with -no-provider, it
 // pulls anonymously. -verify then asks the runtime for the image
 // (ImageStatus and ListImages).
+//
+// A provider with tokenAttributes (Kubernetes 1.34+) also gets, as from
+// kubelet, a service account token for -service-account with the configured
+// audience and the -sa-annotation entries its annotation keys list (sa.go).
 //
 // It prints the pulled image and exits 0, or prints the error and exits 1.
 // Passwords are never printed.
@@ -85,6 +90,8 @@ type options struct {
 	noProvider, verify, ping   bool
 	serverAddress              string
 	timeout                    time.Duration
+	serviceAccount, saIssuer   string
+	saAnnotations              annotationFlag
 }
 
 func run(args []string, stdout, stderr io.Writer) error {
@@ -100,6 +107,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.BoolVar(&o.ping, "ping", false, "only check that the CRI services answer (RuntimeService.Version, ImageService.ImageFsInfo)")
 	fs.StringVar(&o.serverAddress, "server-address", "kubelet", "AuthConfig.ServerAddress sent to the runtime: kubelet (empty, as kubelet sends it), host (the auth key, e.g. the registry host) or url (https://KEY)")
 	fs.DurationVar(&o.timeout, "timeout", 2*time.Minute, "time limit of the CRI calls")
+	o.saAnnotations = annotationFlag{}
+	fs.StringVar(&o.serviceAccount, "service-account", "", "the pod's service account, NAMESPACE/NAME (none: a pod without one)")
+	fs.Var(o.saAnnotations, "sa-annotation", "KEY=VALUE annotation of the service account (repeatable)")
+	fs.StringVar(&o.saIssuer, "sa-issuer", "https://kubeletsim.example/cluster", "iss claim of service account tokens")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -115,6 +126,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-server-address %q: want kubelet, host or url", o.serverAddress)
 	}
 	logf := func(format string, a ...any) { fmt.Fprintf(stderr, "kubeletsim: "+format+"\n", a...) }
+	sa, err := parseServiceAccount(o.serviceAccount, o.saAnnotations, o.saIssuer)
+	if err != nil {
+		return err
+	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), o.timeout)
 	defer cancel()
@@ -160,7 +175,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 			logf("no provider's matchImages match %s: pulling anonymously", repo)
 		} else {
 			logf("provider %s matches %s (matchImages entry %q)", p.Name, repo, glob)
-			resp, err := execProvider(p, o.binDir, repo, stderr)
+			token, annotations, err := serviceAccountInputs(p, sa)
+			if err != nil {
+				return err
+			}
+			if token != "" {
+				logf("passing a token of service account %s and %d annotation(s) to %s", o.serviceAccount, len(annotations), p.Name)
+			}
+			resp, err := execProvider(p, o.binDir, repo, token, annotations, stderr)
 			if err != nil {
 				return err
 			}
@@ -260,6 +282,9 @@ func readConfig(path string) (*configv1.CredentialProviderConfig, error) {
 				return nil, fmt.Errorf("%s.env has an entry without a name", at)
 			}
 		}
+		if err := validateTokenAttributes(at, p); err != nil {
+			return nil, err
+		}
 	}
 	return &cfg, nil
 }
@@ -282,8 +307,8 @@ func matchProvider(cfg *configv1.CredentialProviderConfig, repo string) (*config
 }
 
 // execProvider runs the plugin the way kubelet's execPlugin does.
-func execProvider(p *configv1.CredentialProvider, binDir, image string, stderr io.Writer) (*credentialproviderv1.CredentialProviderResponse, error) {
-	req := credentialproviderv1.CredentialProviderRequest{Image: image}
+func execProvider(p *configv1.CredentialProvider, binDir, image, token string, annotations map[string]string, stderr io.Writer) (*credentialproviderv1.CredentialProviderResponse, error) {
+	req := credentialproviderv1.CredentialProviderRequest{Image: image, ServiceAccountToken: token, ServiceAccountAnnotations: annotations}
 	req.APIVersion = p.APIVersion
 	req.Kind = "CredentialProviderRequest"
 	in, err := json.Marshal(req)

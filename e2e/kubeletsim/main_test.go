@@ -98,7 +98,7 @@ func TestExecProvider(t *testing.T) {
 			t.Fatal(err)
 		}
 		p, _, _ := matchProvider(cfg, repo)
-		resp, err := execProvider(p, bin, repo, io.Discard)
+		resp, err := execProvider(p, bin, repo, "", nil, io.Discard)
 		if wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), wantErr) {
 				t.Errorf("%s: execProvider error %v, want one containing %q", answer, err, wantErr)

@@ -17,7 +17,8 @@
 // Fake in an httptest.Server on 127.0.0.1 for in-process tests.
 //
 // The same handler also answers AWS STS (GetCallerIdentity and AssumeRole in
-// the AWS Query protocol, see sts.go), so that one URL can serve as both
+// the AWS Query protocol, see sts.go; AssumeRoleWithWebIdentity, see
+// webidentity.go), so that one URL can serve as both
 // AWS_ENDPOINT_URL_ECR and AWS_ENDPOINT_URL_STS: a request with a
 // form-encoded body or a SigV4 scope for service "sts" is an STS request.
 // Credentials issued by the fake's AssumeRole are remembered, and ECR calls

@@ -79,6 +79,8 @@ type STSCall struct {
 	SerialNumber    string `json:"serialNumber,omitempty"`
 	TokenCode       string `json:"tokenCode,omitempty"`
 	DurationSeconds int    `json:"durationSeconds,omitempty"` // 0 when the parameter was absent
+	// Subject is the sub claim of an AssumeRoleWithWebIdentity token (never the token).
+	Subject string `json:"subject,omitempty"`
 
 	UserAgent string    `json:"userAgent,omitempty"`
 	Time      time.Time `json:"time"` // the fake's clock when the request arrived
@@ -94,8 +96,9 @@ type STSCall struct {
 
 // stsConfig holds the STS options.
 type stsConfig struct {
-	externalID map[string]string         // role ARN -> required ExternalId
-	mfa        map[string]mfaRequirement // role ARN -> required SerialNumber and TokenCode
+	externalID map[string]string          // role ARN -> required ExternalId
+	mfa        map[string]mfaRequirement  // role ARN -> required SerialNumber and TokenCode
+	webTrust   map[string]map[string]bool // role ARN -> trusted web identity subjects (webidentity.go)
 	onCall     func(STSCall)
 }
 
@@ -253,6 +256,11 @@ func (f *Fake) serveSTS(w http.ResponseWriter, r *http.Request) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
 	if err != nil {
 		return // client went away
+	}
+	if form, err := url.ParseQuery(string(body)); err == nil && form.Get("Action") == ActionAssumeRoleWithWebIdentity &&
+		form.Get("Version") == STSVersion {
+		f.serveWebIdentity(w, r, reqID, form) // unsigned: the token is the credential
+		return
 	}
 	cred, ok := ParseSigV4Authorization(r.Header.Get("Authorization"))
 	if !ok {

@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -26,6 +26,7 @@ const (
 	EnvLogFile            = "AWS_ECR_LOG_FILE"
 	EnvConfigFile         = "AWS_ECR_CONFIG"
 	EnvTTY                = "AWS_ECR_TTY"
+	EnvKeyByCredentials   = "AWS_ECR_KEY_BY_CREDENTIALS"
 )
 
 // Config is everything read from the environment, once, at start.
@@ -36,14 +37,26 @@ type Config struct {
 }
 
 // Environ snapshots an environment list ("K=V") into a lookup function.
-func Environ(environ []string) ecr.Getenv {
-	m := make(map[string]string, len(environ))
-	for _, kv := range environ {
+// On Windows names are looked up regardless of case, as os.Getenv (and so
+// the AWS SDK) does there: "set aws_profile=prod" selects a profile.
+func Environ(list []string) ecr.Getenv {
+	return environ(list, runtime.GOOS == "windows")
+}
+
+func environ(list []string, foldCase bool) ecr.Getenv {
+	m := make(map[string]string, len(list))
+	for _, kv := range list {
 		if k, v, ok := strings.Cut(kv, "="); ok {
+			if foldCase {
+				k = strings.ToUpper(k)
+			}
 			m[k] = v
 		}
 	}
-	return func(k string) string { return m[k] }
+	if !foldCase {
+		return func(k string) string { return m[k] }
+	}
+	return func(k string) string { return m[strings.ToUpper(k)] }
 }
 
 // LoadConfig reads the project's variables. A value that does not parse is an
@@ -56,6 +69,7 @@ func LoadConfig(env ecr.Getenv) (Config, error) {
 			CacheDisabled:      env(EnvDisableCache) != "",
 			IgnoreCredsStorage: truthy(env(EnvIgnoreCredsStorage)),
 			TTY:                env(EnvTTY),
+			KeyByCredentials:   truthy(env(EnvKeyByCredentials)),
 			Env:                env,
 		},
 		LogLevel: strings.ToLower(strings.TrimSpace(env(EnvLogLevel))),
@@ -73,7 +87,9 @@ func LoadConfig(env ecr.Getenv) (Config, error) {
 	default:
 		return c, fmt.Errorf("%s=%q: want debug, info, warn or error", EnvLogLevel, env(EnvLogLevel))
 	}
-	home := homeDir(env)
+	// The home as the AWS SDK finds it: root with HOME unset (how kubelet
+	// runs plugins) caches in /root/.ecr.
+	home := ecr.UserHomeDir(env)
 	c.Helper.CacheDir = env(EnvCacheDir)
 	if c.Helper.CacheDir == "" {
 		if home != "" {
@@ -93,19 +109,6 @@ func LoadConfig(env ecr.Getenv) (Config, error) {
 		return c, err
 	}
 	return c, nil
-}
-
-func homeDir(env ecr.Getenv) string {
-	home := env("HOME")
-	if home == "" {
-		home = env("USERPROFILE")
-	}
-	if home == "" {
-		if h, err := os.UserHomeDir(); err == nil {
-			home = h
-		}
-	}
-	return home
 }
 
 func duration(env ecr.Getenv, name string, def, min time.Duration) (time.Duration, error) {
@@ -132,14 +135,16 @@ func truthy(v string) bool {
 // wiring every verb that needs a token shares. The close function flushes the
 // log file.
 func newHelper(ctx context.Context, name string, environ []string, stderr io.Writer, opts ...ecr.Option) (*ecr.Helper, *slog.Logger, func(), error) {
+	start := time.Now() // AWS_ECR_TIMEOUT counts from here, as near the process start as cmd/ gets
 	cfg, err := LoadConfig(Environ(environ))
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	cfg.Helper.Start = start
 	logger, closeLog, err := NewLogger(name, stderr, cfg.LogLevel, cfg.LogFile)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	h := ecr.NewHelper(cfg.Helper, append([]ecr.Option{ecr.WithLogger(logger), ecr.WithContext(ctx)}, opts...)...)
+	h := ecr.NewHelper(cfg.Helper, append([]ecr.Option{ecr.WithLogger(logger), ecr.WithContext(ctx), ecr.WithStderr(RedactingWriter(stderr))}, opts...)...)
 	return h, logger, closeLog, nil
 }

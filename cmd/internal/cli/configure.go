@@ -35,9 +35,10 @@ const configureUsage = `usage: %[1]s configure <command> [flags] [REGISTRY...]
 
 Commands:
   docker       add "credHelpers" entries to Docker's config.json
-               ($DOCKER_CONFIG/config.json, else ~/.docker/config.json)
-  podman       add "credHelpers" entries to the containers auth.json
-               (read by podman, buildah and skopeo)
+               ($DOCKER_CONFIG/config.json, else ~/.docker/config.json);
+               with --remove, take them out again
+  podman       add (or --remove) "credHelpers" entries in the containers
+               auth.json (read by podman, buildah and skopeo)
   containers   same as podman
   kubelet      print a kubelet CredentialProviderConfig for ECR
 
@@ -45,6 +46,7 @@ Run '%[1]s configure <command> -h' for a command's flags.
 `
 
 const dockerUsage = `usage: %[1]s configure docker [--dry-run] [REGISTRY...]
+       %[1]s configure docker --remove [--dry-run] [REGISTRY...]
 
 Adds "credHelpers": {"REGISTRY": "%[2]s"} to $DOCKER_CONFIG/config.json (or
 ~/.docker/config.json) for each REGISTRY and for public.ecr.aws. Private ECR
@@ -52,11 +54,17 @@ registries are per account and region and credHelpers has no wildcards, so
 name each one, for example 123456789012.dkr.ecr.us-east-1.amazonaws.com.
 Every other setting in the file is kept.
 
+--remove takes out the entries that name %[2]s: those for each REGISTRY, or
+all of them when none is named. Nothing else changes (an entry configure
+replaced is removed, not restored: its old value was not kept).
+
 Flags:
   --dry-run   print the change as a diff and write nothing
+  --remove    remove entries instead of adding them
 `
 
 const podmanUsage = `usage: %[1]s configure %[3]s [--authfile PATH] [--dry-run] [REGISTRY...]
+       %[1]s configure %[3]s --remove [--authfile PATH] [--dry-run] [REGISTRY...]
 
 Adds "credHelpers": {"REGISTRY": "%[2]s"} to the containers auth.json read by
 podman, buildah and skopeo, for each REGISTRY and for public.ecr.aws. The file
@@ -64,12 +72,16 @@ is --authfile, else $REGISTRY_AUTH_FILE, else
 $XDG_RUNTIME_DIR/containers/auth.json, else
 ${XDG_CONFIG_HOME:-$HOME/.config}/containers/auth.json.
 
+--remove takes out the entries that name %[2]s: those for each REGISTRY, or
+all of them when none is named. Nothing else changes.
+
 Flags:
   --authfile PATH   the auth file to edit
   --dry-run         print the change as a diff and write nothing
+  --remove          remove entries instead of adding them
 `
 
-const kubeletUsage = `usage: %[1]s configure kubelet [--api-version v1|v1beta1|v1alpha1] [--cache-duration 12h]
+const kubeletUsage = `usage: %[1]s configure kubelet [--api-version v1|v1beta1|v1alpha1] [--cache-duration 12h] [--service-account-tokens]
 
 Prints a kubelet CredentialProviderConfig that runs ecr-credential-provider
 for every Amazon ECR registry host.
@@ -78,6 +90,10 @@ Flags:
   --api-version V       kubelet.config.k8s.io and credentialprovider.kubelet.k8s.io
                         version: v1 (Kubernetes 1.26+), v1beta1 or v1alpha1 (default v1)
   --cache-duration D    defaultCacheDuration (default 12h; ECR tokens last 12h)
+  --service-account-tokens
+                        per-pod identities (Kubernetes 1.34+, v1 only): kubelet passes each
+                        pod's service account token (audience sts.amazonaws.com) and its
+                        eks.amazonaws.com/ecr-role-arn annotation; pods pull as that role
 `
 
 // RunConfigure runs `docker-credential-ecr-login configure ARGS...` (args
@@ -139,6 +155,7 @@ func runConfigureFile(cmd string, args []string, stdout, stderr io.Writer, env e
 	docker := cmd == "docker"
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	dryRun := fs.Bool("dry-run", false, "")
+	remove := fs.Bool("remove", false, "")
 	var authFile *string
 	usage := fmt.Sprintf(dockerUsage, DockerHelperName, credHelperName)
 	if !docker {
@@ -152,6 +169,9 @@ func runConfigureFile(cmd string, args []string, stdout, stderr io.Writer, env e
 	}
 	if err != nil {
 		return configureUsageError(stderr, usage, err.Error())
+	}
+	if *remove {
+		return runConfigureRemove(cmd, regs, *dryRun, authFile, stdout, stderr, env)
 	}
 
 	// Names mapped in the configuration file (~/.ecr/config.yaml) that are
@@ -382,6 +402,12 @@ type configEdit struct {
 // planEdit reads path (through symlinks) and works out the new contents with
 // credHelperName set for each host. It touches nothing.
 func planEdit(path string, hosts []string) (*configEdit, error) {
+	return planConfigEdit(path, func(d *configDoc) ([]helperChange, error) { return d.setHelpers(hosts) })
+}
+
+// planConfigEdit reads path (through symlinks) and works out the new contents
+// after apply. It touches nothing.
+func planConfigEdit(path string, apply func(*configDoc) ([]helperChange, error)) (*configEdit, error) {
 	e := &configEdit{path: path, target: path}
 	fi, err := os.Lstat(path)
 	switch {
@@ -405,6 +431,9 @@ func planEdit(path string, hosts []string) (*configEdit, error) {
 		}
 		if !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("%s is not a regular file; nothing was changed", e.target)
+		}
+		if err := checkReplaceable(e.target, fi); err != nil {
+			return nil, err
 		}
 		if fi.Size() > maxConfigFileSize {
 			return nil, fmt.Errorf("%s is %d bytes, more than a config file should be; nothing was changed", e.target, fi.Size())
@@ -430,7 +459,7 @@ func planEdit(path string, hosts []string) (*configEdit, error) {
 	if len(bytes.TrimSpace(e.old)) > 0 {
 		e.oldPretty = doc.render()
 	}
-	if e.changes, err = doc.setHelpers(hosts); err != nil {
+	if e.changes, err = apply(doc); err != nil {
 		return nil, fmt.Errorf("%s: %w; fix or move it aside, nothing was changed", name, err)
 	}
 	e.newPretty = doc.render()
@@ -476,13 +505,14 @@ func (e *configEdit) write() error {
 			return err
 		}
 	}
-	return writeConfigAtomic(e.target, e.newPretty)
+	return writeConfigAtomic(e.target, e.newPretty, keepOwner(e.target))
 }
 
 // writeConfigAtomic replaces path with data: a 0600 temporary file in the same
 // directory, written, synced and renamed over path. The temporary file is
-// removed on every error.
-func writeConfigAtomic(path string, data []byte) (err error) {
+// removed on every error. prepare, if not nil, runs on the temporary file
+// before the rename (keepOwner).
+func writeConfigAtomic(path string, data []byte, prepare ...func(*os.File) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -497,6 +527,13 @@ func writeConfigAtomic(path string, data []byte) (err error) {
 	}()
 	if err = f.Chmod(0o600); err != nil {
 		return err
+	}
+	for _, p := range prepare {
+		if p != nil {
+			if err = p(f); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err = f.Write(data); err != nil {
 		return err
@@ -678,28 +715,9 @@ func (d *configDoc) credsStore() string {
 // other entry as written, and returns what changed. A credHelpers member that
 // is not an object of strings (null counts as empty) is an error.
 func (d *configDoc) setHelpers(hosts []string) ([]helperChange, error) {
-	idx := -1
-	for i, m := range d.members {
-		if strings.EqualFold(m.key, "credHelpers") {
-			if idx >= 0 {
-				return nil, fmt.Errorf(`"credHelpers" appears more than once (as %s and %s; Docker ignores the case of keys)`,
-					d.members[idx].rawKey, m.rawKey)
-			}
-			idx = i
-		}
-	}
-	var entries []jsonMember
-	if idx >= 0 && string(d.members[idx].value) != "null" {
-		var err error
-		if entries, err = parseJSONObject(d.members[idx].value, false); err != nil {
-			return nil, fmt.Errorf(`%s %v`, d.members[idx].rawKey, err)
-		}
-		for _, en := range entries {
-			var s string
-			if len(en.value) == 0 || en.value[0] != '"' || json.Unmarshal(en.value, &s) != nil {
-				return nil, fmt.Errorf(`%s entry %s is %s, not a string`, d.members[idx].rawKey, en.rawKey, describeJSONValue(en.value))
-			}
-		}
+	idx, entries, err := d.credHelpers()
+	if err != nil {
+		return nil, err
 	}
 
 	want, _ := json.Marshal(credHelperName)
@@ -980,6 +998,7 @@ func runConfigureKubelet(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("kubelet", flag.ContinueOnError)
 	apiVersion := fs.String("api-version", "v1", "")
 	cache := fs.String("cache-duration", "12h", "")
+	saTokens := fs.Bool("service-account-tokens", false, "")
 	pos, help, err := configureParseFlags(fs, args)
 	if help {
 		fmt.Fprint(stdout, usage)
@@ -1004,7 +1023,14 @@ func runConfigureKubelet(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "warning: --cache-duration %s is longer than the 12h an ECR token lasts; "+
 			"the kubelet may use expired tokens when the provider does not send its own cache duration.\n", kubeletDuration(d))
 	}
-	fmt.Fprint(stdout, kubeletConfig(*apiVersion, kubeletDuration(d)))
+	if *saTokens && *apiVersion != "v1" {
+		return configureUsageError(stderr, usage, "--service-account-tokens needs --api-version v1 (tokenAttributes exist only in kubelet.config.k8s.io/v1)")
+	}
+	cfg := kubeletConfig(*apiVersion, kubeletDuration(d))
+	if *saTokens {
+		cfg = withTokenAttributes(cfg)
+	}
+	fmt.Fprint(stdout, cfg)
 	return 0
 }
 

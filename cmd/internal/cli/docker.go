@@ -24,51 +24,30 @@ const maxStdin = 1 << 20
 // name) and returns the exit code. stdout carries only the protocol answer;
 // every diagnostic goes to stderr.
 func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
-	if len(args) == 0 {
-		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
-		return 1
+	stderr = RedactingWriter(stderr) // nothing on stderr is ever a secret
+	if code, done := dockerPreflight(args, stdout, stderr); done {
+		return code // help, a bad command line, or an unknown verb
 	}
 	verb := args[0]
 	switch verb {
 	case "configure":
-		return RunConfigure(args[1:], stdout, stderr, Environ(environ))
+		return RunConfigure(args[1:], RedactingWriter(stdout), stderr, Environ(environ))
 	case "token":
 		return runToken(ctx, args[1:], stdout, stderr, environ, opts...)
 	case "cache":
-		return RunCache(args[1:], stdout, stderr, environ)
+		return RunCache(args[1:], RedactingWriter(stdout), stderr, environ)
 	case "login":
 		return runLogin(ctx, args[1:], stdout, stderr, environ, opts...)
 	case "doctor":
 		return runDoctor(ctx, args[1:], stdout, stderr, environ, opts...)
-	}
-	if len(args) != 1 {
-		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
-		return 1
-	}
-	switch verb {
 	case "version", "-v", "--version":
 		fmt.Fprintln(stdout, VersionLine(DockerHelperName))
 		return 0
-	case "-h", "--help", "help":
-		fmt.Fprintf(stdout, "usage: %[1]s <get|store|erase|list|version>\n"+
-			"       %[1]s configure <docker|podman|kubelet> [REGISTRY...]\n"+
-			"       %[1]s token REGISTRY\n"+
-			"       %[1]s doctor [REGISTRY]\n"+
-			"       %[1]s cache list|clear\n"+
-			"       %[1]s login --profile PROFILE\n\n"+
-			"A Docker credential helper for Amazon ECR. Docker runs it for registries listed under\n"+
-			"\"credHelpers\" in ~/.docker/config.json; see the README for configuration.\n", DockerHelperName)
-		return 0
-	case credentials.ActionGet, credentials.ActionStore, credentials.ActionErase, credentials.ActionList:
-	default:
-		fmt.Fprintf(stdout, "%s: unknown action %q\n", DockerHelperName, verb)
-		fmt.Fprintf(stderr, "usage: %s <get|store|erase|list|version>\n", DockerHelperName)
-		return 1
 	}
 
 	h, logger, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
 	if err != nil {
-		fmt.Fprintln(stdout, err)
+		fmt.Fprintln(stdout, ecr.Redact(err.Error()))
 		fmt.Fprintf(stderr, "%s: error: %v\n", DockerHelperName, err)
 		return 1
 	}
@@ -76,13 +55,13 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 	in, err := readInput(stdin, verb)
 	if err != nil {
-		fmt.Fprintln(stdout, err)
+		fmt.Fprintln(stdout, ecr.Redact(err.Error()))
 		logger.Error(err.Error())
 		return 1
 	}
 	if err := credentials.HandleCommand(h, verb, in, stdout); err != nil {
 		// The protocol wants the message on stdout; the detail was logged.
-		fmt.Fprintln(stdout, err)
+		fmt.Fprintln(stdout, ecr.Redact(err.Error()))
 		return 1
 	}
 	return 0
@@ -109,6 +88,9 @@ func readInput(stdin io.Reader, verb string) (io.Reader, error) {
 				return nil, fmt.Errorf("%s: a line on stdin is longer than 64 KiB; expected JSON credentials", verb)
 			}
 		}
+		if err := checkStoreInput(data); err != nil {
+			return nil, err
+		}
 		return bytes.NewReader(data), nil
 	}
 	host := bytes.TrimSpace(data)
@@ -130,8 +112,8 @@ func readInput(stdin io.Reader, verb string) (io.Reader, error) {
 // The secret goes to stdout because the user asked for exactly that.
 func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
 	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintf(stderr, "usage: %s token REGISTRY\n  prints the ECR password for REGISTRY (user name: AWS)\n", DockerHelperName)
-		return 2
+		fmt.Fprintf(stderr, tokenUsage, DockerHelperName)
+		return exitUsage
 	}
 	h, _, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
 	if err != nil {
@@ -141,7 +123,7 @@ func runToken(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 	defer closeLog()
 	c, err := h.Credentials(ctx, args[0])
 	if credentials.IsErrCredentialsNotFound(err) {
-		fmt.Fprintf(stderr, "%s: error: %q is not an Amazon ECR registry (or ECR Public with no AWS credentials configured)\n", DockerHelperName, args[0])
+		fmt.Fprintf(stderr, "%s: error: %s\n", DockerHelperName, notFoundReason(err, args[0]))
 		return 1
 	}
 	if err != nil {
@@ -165,8 +147,8 @@ func runLogin(ctx context.Context, args []string, stdout, stderr io.Writer, envi
 		profile = Environ(environ)("AWS_PROFILE")
 	}
 	if profile == "" {
-		fmt.Fprintf(stderr, "usage: %s login --profile PROFILE\n  asks for the profile's MFA code and caches the session\n", DockerHelperName)
-		return 2
+		fmt.Fprintf(stderr, loginUsage, DockerHelperName)
+		return exitUsage
 	}
 	h, _, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
 	if err != nil {

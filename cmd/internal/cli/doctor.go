@@ -14,9 +14,10 @@ import (
 // remedy, after the version and the settings in effect. It exits 0 only
 // when every check passed. It never prints a secret.
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
+	stdout = RedactingWriter(stdout) // doctor's report never carries a secret
 	if len(args) > 1 || (len(args) == 1 && strings.HasPrefix(args[0], "-")) {
-		fmt.Fprintf(stderr, "usage: %s doctor [REGISTRY]\n  checks configuration, credentials, a token fetch and the cache\n", DockerHelperName)
-		return 2
+		fmt.Fprintf(stderr, doctorUsage, DockerHelperName)
+		return exitUsage
 	}
 	registry := ""
 	if len(args) == 1 {
@@ -59,6 +60,7 @@ func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer, env
 			}
 		}
 	}
+	fmt.Fprintln(stdout, describePodMode(env))
 	if registry == "" {
 		fmt.Fprintf(stdout, "- token: name a registry (`%s doctor HOST`) to check a real token fetch\n", DockerHelperName)
 	}

@@ -26,11 +26,14 @@ var providerAPIVersions = map[string]bool{
 }
 
 // providerRequest is CredentialProviderRequest, the fields we read. Fields
-// kubelet may add later (serviceAccountToken, ...) are accepted and ignored.
+// kubelet may add later are accepted and ignored. The service account token
+// (Kubernetes 1.34+, tokenAttributes) is a secret: see podIdentity.
 type providerRequest struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Image      string `json:"image"`
+	APIVersion                string            `json:"apiVersion"`
+	Kind                      string            `json:"kind"`
+	Image                     string            `json:"image"`
+	ServiceAccountToken       string            `json:"serviceAccountToken,omitempty"`
+	ServiceAccountAnnotations map[string]string `json:"serviceAccountAnnotations,omitempty"`
 }
 
 // providerResponse is CredentialProviderResponse.
@@ -49,20 +52,12 @@ type providerAuth struct {
 
 // RunProvider runs ecr-credential-provider: a CredentialProviderRequest on
 // stdin, a CredentialProviderResponse on stdout in the request's apiVersion.
-// Kubelet kills plugins after a minute; the default deadline (30s) leaves room.
+// Kubelet kills plugins after a minute; the default deadline leaves room.
 func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
-	for _, a := range args {
-		switch a {
-		case "version", "-v", "--version":
-			fmt.Fprintln(stdout, VersionLine(ProviderName))
-			return 0
-		case "-h", "--help", "help":
-			fmt.Fprintf(stdout, "usage: %s < CredentialProviderRequest\n\n"+
-				"A kubelet image credential provider for Amazon ECR. Kubelet runs it for images that\n"+
-				"match the matchImages of its CredentialProviderConfig; `docker-credential-ecr-login\n"+
-				"configure kubelet` prints one.\n", ProviderName)
-			return 0
-		}
+	stderr = RedactingWriter(stderr) // nothing on stderr is ever a secret
+	environ = withProviderTimeout(environ)
+	if code, done := providerPreflight(args, stdout); done {
+		return code
 	}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "%s: error: %s\n", ProviderName, fmt.Sprintf(format, a...))
@@ -81,10 +76,19 @@ func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err != nil {
 		return fail("%v", err)
 	}
+	pod, err := podIdentity(req, Environ(environ), logger)
+	if err != nil {
+		return fail("%v", err)
+	}
 	resp := providerResponse{APIVersion: req.APIVersion, Kind: "CredentialProviderResponse",
 		CacheKeyType: "Registry", Auth: map[string]providerAuth{}}
 	host := imageRegistry(req.Image)
-	c, err := h.Credentials(ctx, host)
+	var c ecr.Credentials
+	if pod != nil {
+		c, err = h.PodCredentials(ctx, host, pod)
+	} else {
+		c, err = h.Credentials(ctx, host)
+	}
 	switch {
 	case credentials.IsErrCredentialsNotFound(err):
 		// Not ECR, or ECR Public with no AWS credentials: nothing to offer,
@@ -96,7 +100,7 @@ func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return 1
 	default:
 		resp.Auth[host] = providerAuth{Username: c.Username, Password: c.Password}
-		resp.CacheDuration = cacheDuration(c.RefreshAt, time.Now())
+		resp.CacheDuration = cacheDuration(c.RefreshAt, h.Now())
 	}
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
