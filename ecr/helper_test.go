@@ -388,8 +388,18 @@ func TestConcurrentGetsInOneProcessFetchOnce(t *testing.T) {
 	c := &clock{t: t0}
 	f := okFetcher(c, 12*time.Hour)
 	slow := f.fetch
+	// The fetch holds on until every get has started, so they all overlap
+	// with it: each waits for the fetch or finds its token, never fetches.
+	var started sync.WaitGroup
+	started.Add(16)
+	allStarted := make(chan struct{})
+	go func() { started.Wait(); close(allStarted) }()
 	f.fetch = func(ctx context.Context, reg Registry) (Token, error) {
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-allStarted:
+		case <-ctx.Done():
+			return Token{}, ctx.Err()
+		}
 		return slow(ctx, reg)
 	}
 	h, _ := newTestHelper(t, testEnv(t, nil), f, c)
@@ -399,6 +409,7 @@ func TestConcurrentGetsInOneProcessFetchOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			started.Done()
 			_, _, err := h.Get(hostA)
 			errs <- err
 		}()

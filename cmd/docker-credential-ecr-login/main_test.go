@@ -516,7 +516,10 @@ func TestConcurrentColdGetsMakeOneAPICall(t *testing.T) {
 }
 
 func TestKilledFetcherReleasesTheLock(t *testing.T) {
-	fake := ecrtest.NewServer(ecrtest.WithFault(ecrtest.Fault{Kind: ecrtest.FaultStall, Times: 1}))
+	called := make(chan struct{})
+	var once sync.Once
+	fake := ecrtest.NewServer(ecrtest.WithFault(ecrtest.Fault{Kind: ecrtest.FaultStall, Times: 1}),
+		ecrtest.WithOnCall(func(ecrtest.Call) { once.Do(func() { close(called) }) }))
 	defer fake.Close()
 	env := baseEnv(t, fake.URL())
 	// The first process stalls inside ECR holding the fetch lock; kill it -9.
@@ -528,11 +531,9 @@ func TestKilledFetcherReleasesTheLock(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for fake.CallCount() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if fake.CallCount() == 0 {
+	select {
+	case <-called:
+	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("the first process never called ECR")
 	}

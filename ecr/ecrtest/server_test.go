@@ -634,17 +634,23 @@ func TestStall(t *testing.T) {
 		}
 	})
 	t.Run("close-releases", func(t *testing.T) {
-		s := NewServer(WithFault(Fault{Kind: FaultStall}))
+		arrived := make(chan struct{}, 1)
+		s := NewServer(WithFault(Fault{Kind: FaultStall}), WithOnCall(func(Call) {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+		}))
 		c := newECR(t, s, clientOpts{})
 		done := make(chan error, 1)
 		go func() {
 			_, err := c.GetAuthorizationToken(context.Background(), nil)
 			done <- err
 		}()
-		for deadline := time.Now().Add(5 * time.Second); s.CallCount() == 0; time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("stalled call never arrived")
-			}
+		select {
+		case <-arrived:
+		case <-time.After(5 * time.Second):
+			t.Fatal("stalled call never arrived")
 		}
 		closed := make(chan struct{})
 		go func() { s.Close(); close(closed) }()
