@@ -23,11 +23,7 @@ import (
 // parallel).
 func Hermetic(t testing.TB, vars map[string]string) string {
 	t.Helper()
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			t.Setenv(k, "")
-		}
-	}
+	ClearAWS(t)
 	dir := t.TempDir()
 	for k, v := range map[string]string{
 		"HOME":                        dir,
@@ -42,6 +38,17 @@ func Hermetic(t testing.TB, vars map[string]string) string {
 		t.Setenv(k, v)
 	}
 	return dir
+}
+
+// ClearAWS empties every AWS_* variable of the test process for the rest
+// of the test (t.Setenv restores them).
+func ClearAWS(t testing.TB) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
+			t.Setenv(k, "")
+		}
+	}
 }
 
 // ChildEnv is the hermetic environment of a program a test runs: a new
