@@ -16,6 +16,11 @@ import (
 	"github.com/ecr-login/ecr-login/ecr/ecrtest"
 )
 
+// These tests (hardening_*_test.go) drive the real binary against the fake
+// ECR through every failure the fake can inject, every way the cache
+// location can be wrong, hostile stdin, and with sentinel secrets that must
+// never surface.
+
 // ---------------------------------------------------------------------------
 // 1. Faults
 // ---------------------------------------------------------------------------
