@@ -27,7 +27,7 @@ export PEERS_DIR AWSLABS_HELPER CPA_PROVIDER
 RACE = $(shell cc=$$(CGO_ENABLED= $(GO) env CC 2>/dev/null); \
 	[ "$$(CGO_ENABLED= $(GO) env CGO_ENABLED 2>/dev/null)" = 1 ] && command -v "$${cc%% *}" >/dev/null 2>&1 && echo -race)
 
-.PHONY: all help build install uninstall test test-short e2e demo bench bench-faults peers fleet fuzz lint cross clean
+.PHONY: all help build install uninstall test test-short e2e demo bench bench-faults peers fleet fuzz lint cross release clean
 
 all: build
 
@@ -116,6 +116,10 @@ cross:
 	    echo "dist/$$os-$$arch/$$b$$ext"; \
 	    GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o dist/$$os-$$arch/$$b$$ext ./cmd/$$b; \
 	  done; done
+
+## release: VERSION=vX.Y.Z: reproducible archives, SBOMs, .deb/.rpm and SHA256SUMS into ./dist
+release:
+	bash scripts/release.sh '$(VERSION)'
 
 ## clean: remove ./bin and ./dist
 clean:

@@ -27,6 +27,7 @@ BIN_DIR=${E2E_TOOLS_BIN:-/usr/local/bin}
 APT_PKGS=(docker-registry skopeo podman containerd apache2-utils jq openssl
           iproute2 util-linux ca-certificates curl
           buildah wine64)
+APT_PKGS+=(rpm unzip)  # .ci/release-check.sh: rpm -qlp, unzip -Z1
 
 log() { printf '[install-e2e-deps] %s\n' "$*"; }
 

@@ -50,8 +50,14 @@ func replaceFile(dir, from, to string) error {
 func unlockFile(f *os.File) { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }
 
 // checkDir refuses a directory that another user owns or that others may write:
-// anyone who can write there could plant tokens or swap files.
+// anyone who can write there could plant tokens or swap files. It refuses a
+// symbolic link to a directory too (whoever controls the link decides where
+// tokens go); the directories above it may be links.
 func checkDir(dir string) error {
+	if lfi, err := os.Lstat(dir); err == nil && lfi.Mode()&os.ModeSymlink != 0 {
+		to, _ := os.Readlink(dir)
+		return fmt.Errorf("%w: %s is a symbolic link (to %s), so the cache is not used; replace the link with a directory, or set AWS_ECR_CACHE_DIR to the real one", ErrUnsafe, dir, to)
+	}
 	fi, err := os.Stat(dir)
 	if err != nil {
 		return err

@@ -76,6 +76,9 @@ func Open(dir string, opts ...Option) *Store {
 // Dir is the cache directory.
 func (s *Store) Dir() string { return s.dir }
 
+// CheckDir says why the cache directory cannot be used, or nil.
+func (s *Store) CheckDir() error { return checkDir(s.dir) }
+
 // Path is the cache file.
 func (s *Store) Path() string { return filepath.Join(s.dir, FileName) }
 

@@ -63,7 +63,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 
 	id, err := h.identity(via)
 	if err != nil {
-		add(Check{Name: "credential source", Detail: redact(err.Error(), h.secrets()), Remedy: "fix the profile name or the AWS config files"})
+		add(Check{Name: "credential source", Detail: Redact(err.Error()), Remedy: "fix the profile name or the AWS config files"})
 		return checks
 	}
 	src := Check{Name: "credential source", OK: id.Source != SourceNone, Detail: fmt.Sprintf("%s: %s", id.Source, id.Description)}
@@ -84,11 +84,13 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 	}
 	// Each step has its own time: one that hangs (an unreachable STS) is
 	// reported as its own failure and the steps after it still run.
+	ctx, reap := withReaper(ctx) // no credential_process outlives the check
+	defer reap()
 	credCtx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)
 	defer cancel()
 	fail := func(name string, err error) Check {
 		fe := classify(&stagedError{stageCredentials, err}, reg, id, h.cfg.Timeout)
-		return Check{Name: name, Detail: fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())}
+		return Check{Name: name, Detail: fe.Kind.Error(), Remedy: Redact(fe.Message)}
 	}
 	cfg, _, err := f.loadConfig(credCtx, region, via, &lastError{}, false)
 	if err != nil {
@@ -124,8 +126,8 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 			c.Detail = "could not reach STS: " + firstLine(err)
 			c.Remedy = "check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS); this step only checks who you are, the token step below does not need it"
 		}
-		c.Detail = redact(c.Detail, h.secrets())
-		c.Remedy = redact(c.Remedy, h.secrets())
+		c.Detail = Redact(c.Detail)
+		c.Remedy = Redact(c.Remedy)
 		add(c)
 	} else {
 		add(Check{Name: "caller identity", OK: true, Detail: fmt.Sprintf("%s (account %s)", aws.ToString(who.Arn), aws.ToString(who.Account))})
@@ -138,7 +140,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 		tok, err := f.FetchToken(tokCtx, reg, via)
 		if err != nil {
 			fe := classify(err, reg, id, h.cfg.Timeout)
-			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: redact(fe.Message, h.secrets())})
+			add(Check{Name: "token", Detail: "GetAuthorizationToken failed: " + fe.Kind.Error(), Remedy: Redact(fe.Message)})
 		} else {
 			add(Check{Name: "token", OK: true, Detail: fmt.Sprintf("ECR issued a token for user %s, valid until %s (took %s)",
 				tok.Username, tok.ExpiresAt.UTC().Format(time.RFC3339), time.Since(start).Round(time.Millisecond))})
@@ -180,6 +182,10 @@ func (h *Helper) cacheCheck(id Identity) Check {
 		c.Detail, c.Remedy = err.Error(), "make "+dir+" a directory you own, mode 0700"
 		return c
 	}
+	if err := h.store.CheckDir(); err != nil {
+		c.Detail, c.Remedy = err.Error(), "make "+dir+" a directory you own, mode 0700, or set AWS_ECR_CACHE_DIR"
+		return c
+	}
 	tmp, err := os.CreateTemp(dir, ".doctor-*")
 	if err != nil {
 		c.Detail, c.Remedy = dir+" is not writable: "+err.Error(), "make "+dir+" a directory you own, mode 0700, or set AWS_ECR_CACHE_DIR"
@@ -205,8 +211,4 @@ func (h *Helper) cacheCheck(id Identity) Check {
 	c.OK = true
 	c.Detail = fmt.Sprintf("%s (mode %04o): %d entries, %d for this identity (%d fresh) in %s", dir, fi.Mode().Perm(), total, mine, fresh, filepath.Base(h.store.Path()))
 	return c
-}
-
-func (h *Helper) secrets() []string {
-	return []string{h.cfg.Env("AWS_SECRET_ACCESS_KEY"), h.cfg.Env("AWS_SECRET_KEY"), h.cfg.Env("AWS_SESSION_TOKEN"), h.cfg.Env("AWS_SECURITY_TOKEN")}
 }

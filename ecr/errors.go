@@ -290,13 +290,3 @@ func firstLine(err error) string {
 	}
 	return s
 }
-
-// redact replaces every secret in s with a marker.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[REDACTED]")
-		}
-	}
-	return s
-}

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -63,6 +64,7 @@ type SDKFetcher struct {
 	env      Getenv
 	prompt   Prompter
 	sessions *cache.Store
+	stderr   io.Writer // where a credential_process's stderr is relayed
 	logger   *slog.Logger
 }
 
@@ -91,6 +93,10 @@ func WithSessionStore(store *cache.Store) FetcherOption {
 	return func(f *SDKFetcher) { f.sessions = store }
 }
 
+// WithProcessStderr relays a credential_process's stderr, redacted, to w
+// (default: discarded).
+func WithProcessStderr(w io.Writer) FetcherOption { return func(f *SDKFetcher) { f.stderr = w } }
+
 // WithFetchLogger sends the fetch's debug steps (each attempt, its cause
 // and timing) to l; the default discards them.
 func WithFetchLogger(l *slog.Logger) FetcherOption { return func(f *SDKFetcher) { f.logger = l } }
@@ -109,6 +115,8 @@ func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
 // FetchToken loads the SDK config for reg's region and endpoint variant,
 // resolves credentials, and calls GetAuthorizationToken once (plus retries).
 func (f *SDKFetcher) FetchToken(ctx context.Context, reg Registry, via Access) (Token, error) {
+	ctx, reap := withReaper(ctx) // no credential_process outlives the fetch
+	defer reap()
 	last := &lastError{}
 	var variant []func(*config.LoadOptions) error
 	if !f.customEndpoint(reg) {
@@ -183,6 +191,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		return cfg, false, err
 	}
 	imds = aws.IsCredentialsProvider(cfg.Credentials, (*ec2rolecreds.Provider)(nil))
+	cfg.Credentials = ownCredentialProcess(ctx, cfg, f.stderr)
 	if creds, ok := preResolved(ctx); ok {
 		// Resolved once already for the cache key (KeyByCredentials).
 		imds, cfg.Credentials = false, aws.CredentialsProviderFunc(func(context.Context) (aws.Credentials, error) { return creds, nil })
@@ -207,6 +216,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		})
 		cfg.Credentials = aws.NewCredentialsCache(provider)
 	}
+	cfg.Credentials = seenCredentials{cfg.Credentials}
 	return cfg, imds, nil
 }
 
@@ -224,6 +234,8 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 	if region == "" {
 		region = "us-east-1"
 	}
+	ctx, reap := withReaper(ctx)
+	defer reap()
 	cfg, _, err := f.loadConfig(ctx, region, Access{Profile: profile}, &lastError{}, true)
 	if err != nil {
 		return time.Time{}, err

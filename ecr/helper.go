@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"time"
 
@@ -70,6 +71,7 @@ type Helper struct {
 	now     func() time.Time
 	logger  *slog.Logger
 	ctx     context.Context
+	stderr  io.Writer
 }
 
 var _ credentials.Helper = (*Helper)(nil)
@@ -86,6 +88,9 @@ func WithClock(now func() time.Time) Option { return func(h *Helper) { h.now = n
 // WithLogger sends diagnostics to l; the default discards them.
 func WithLogger(l *slog.Logger) Option { return func(h *Helper) { h.logger = l } }
 
+// WithStderr is where a credential_process's stderr is relayed (redacted).
+func WithStderr(w io.Writer) Option { return func(h *Helper) { h.stderr = w } }
+
 // WithContext sets the context the credentials.Helper methods run under
 // (cmd/ passes one that is cancelled on SIGINT/SIGTERM).
 func WithContext(ctx context.Context) Option { return func(h *Helper) { h.ctx = ctx } }
@@ -101,6 +106,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 	if cfg.Env == nil {
 		cfg.Env = func(string) string { return "" }
 	}
+	RememberEnv(cfg.Env)
 	h := &Helper{cfg: cfg, now: time.Now, logger: slog.New(slog.DiscardHandler), ctx: context.Background()}
 	for _, o := range opts {
 		o(h)
@@ -109,7 +115,7 @@ func NewHelper(cfg Config, opts ...Option) *Helper {
 		h.store = cache.Open(cfg.CacheDir, cache.WithLogger(h.logger))
 	}
 	if h.fetcher == nil {
-		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store), WithFetchLogger(h.logger))
+		h.fetcher = NewSDKFetcher(WithEnv(cfg.Env), WithPrompter(TTYPrompter(cfg.TTY)), WithSessionStore(h.store), WithFetchLogger(h.logger), WithProcessStderr(h.stderr))
 	}
 	return h
 }
@@ -366,7 +372,7 @@ func (h *Helper) fail(fe *FetchError, id Identity) error {
 	return fe
 }
 
-func (h *Helper) redact(s string) string { return redact(s, h.secrets()) }
+func (h *Helper) redact(s string) string { return Redact(s) }
 
 // Add implements credentials.Helper. The helper mints its own tokens, so
 // `docker login` to an ECR registry has nothing to store; it succeeds so that

@@ -25,12 +25,16 @@ import (
 //     (hashed; it is per principal for long-term keys and per session for
 //     temporary ones), AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE,
 //     AWS_ROLE_SESSION_NAME, the container credential URIs and authorization
-//     token (hashed; a token file by the hash of its content), and the IMDS
-//     settings.
+//     token (hashed; a token file by the hash of its content), the IMDS
+//     settings, and AWS_LOGIN_CACHE_DIRECTORY (where login_session profiles
+//     find their session).
 //   - The home and the config and credentials file paths as the SDK finds
 //     them (UserHomeDir, SharedConfigPaths), absolute.
 //   - Endpoints: AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<service> for ECR, ECR
-//     Public, STS, SSO, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, and from the
+//     Public, STS, SSO, AWS_IGNORE_CONFIGURED_ENDPOINT_URLS, the FIPS and
+//     dual-stack switches (AWS_USE_FIPS_ENDPOINT, use_fips_endpoint, ...:
+//     they move ECR to another endpoint when the registry host does not
+//     decide it, and STS and SSO always), and from the
 //     profiles endpoint_url, ignore_configured_endpoint_urls and the
 //     [services x] section they name. This is the one place that decides
 //     what goes in the key; the Helper adds only the registry's service,
@@ -41,6 +45,11 @@ import (
 //     principal (region, output, retries, cli_*). A static key id is hashed.
 //     So role_arn, external_id, sso_account_id + sso_role_name + sso_start_url,
 //     credential_process, web_identity_token_file, credential_source all count.
+//     Profiles are read as the SDK reads them: [Default] in any case is a
+//     config profile, and a profile in both files takes from the credentials
+//     file only the keys the SDK merges (the others are keyed apart);
+//     [sso-session x] and [services x] may come from either file, merged
+//     the same way.
 //
 // A credential_process is keyed by its command line (and the profile around
 // it): a process whose output depends on anything else (an environment
@@ -98,8 +107,7 @@ var ignoredProfileKeys = map[string]bool{
 	"aws_secret_access_key": true, "aws_session_token": true, "aws_security_token": true,
 	"region": true, "output": true, "retry_mode": true, "max_attempts": true,
 	"duration_seconds": true, "parameter_validation": true, "ca_bundle": true,
-	"defaults_mode": true, "tcp_keepalive": true, "use_fips_endpoint": true,
-	"use_dualstack_endpoint": true, "sdk_ua_app_id": true,
+	"defaults_mode": true, "tcp_keepalive": true, "sdk_ua_app_id": true,
 }
 
 // ResolveIdentity works out which credentials the default chain will use.
@@ -115,7 +123,10 @@ var envKeyed = []string{
 	"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_ROLE_SESSION_NAME",
 	"AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 	"AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
-	"AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+	"AWS_EC2_METADATA_DISABLED", "AWS_EC2_METADATA_SERVICE_ENDPOINT", "AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
+	// login_session profiles read their session from this directory
+	// (config.resolveLoginCredentials) instead of ~/.aws/login/cache.
+	"AWS_LOGIN_CACHE_DIRECTORY",
 }
 
 // endpointKeyed are the environment variables that choose an endpoint: the
@@ -124,6 +135,10 @@ var endpointKeyed = []string{
 	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_ENDPOINT_URL",
 	"AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_ENDPOINT_URL_STS",
 	"AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SIGNIN",
+	// The endpoint variant the SDK picks for ECR (when the registry host
+	// does not decide it), STS, SSO and sign-in; use_fips_endpoint and
+	// use_dualstack_endpoint in a profile are keyed with the profile.
+	"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
 }
 
 // resolveIdentity is ResolveIdentity; a non-empty forcedProfile is a profile
@@ -148,8 +163,21 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 			profileLines = append(profileLines, k+"="+v)
 		}
 	}
+	// sourceLines: what credential_source (Environment, EcsContainer,
+	// Ec2InstanceMetadata) draws on.
+	var sourceLines []string
+	addSource := func(k, v string) {
+		add(k, v)
+		if v != "" {
+			sourceLines = append(sourceLines, k+"="+v)
+		}
+	}
 	for _, k := range envKeyed {
-		add(k, env(k))
+		if strings.HasPrefix(k, "AWS_CONTAINER_") || strings.HasPrefix(k, "AWS_EC2_METADATA_") {
+			addSource(k, env(k))
+		} else {
+			add(k, env(k))
+		}
 	}
 	for _, k := range endpointKeyed {
 		addBoth(k, env(k))
@@ -162,17 +190,17 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 	// The SDK reads AWS_ACCESS_KEY and AWS_SECRET_KEY when the usual names are unset.
 	accessKey := firstEnv(env, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
 	secretKey := firstEnv(env, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
-	add("AWS_ACCESS_KEY_ID#", hashString(accessKey))
+	addSource("AWS_ACCESS_KEY_ID#", hashString(accessKey))
 	// Container credentials: the authorization token (EKS Pod Identity: the
 	// token file) says who the caller is at a node-wide URI. Hashed, never
 	// raw; a file is keyed by its content, so a rotated token costs a miss.
-	add("AWS_CONTAINER_AUTHORIZATION_TOKEN#", hashString(env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))
+	addSource("AWS_CONTAINER_AUTHORIZATION_TOKEN#", hashString(env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))
 	if p := env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); p != "" {
 		tok, err := readSmallFile(p)
 		if err != nil && !errors.Is(err, errUnopenable) {
 			return Identity{}, fmt.Errorf("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
 		}
-		add("container-token-file#", hashString(string(tok)))
+		addSource("container-token-file#", hashString(string(tok)))
 	}
 
 	// The profile: AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default". Only
@@ -195,6 +223,11 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 	chain, err := files.profileChain(profile, strict, &chainLines)
 	if err != nil {
 		return Identity{}, err
+	}
+	if chainUsesCredentialSource(chain) {
+		// Its role is assumed with what the environment holds (keys,
+		// container token, IMDS settings): the MFA session's key holds it.
+		profileLines = append(profileLines, sourceLines...)
 	}
 	lines = append(lines, chainLines...)
 	profileLines = append(profileLines, chainLines...)
@@ -236,6 +269,17 @@ func chainNeedsMFA(chain []section) bool {
 			break
 		}
 		if p.get("role_arn") != "" && p.get("mfa_serial") != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// chainUsesCredentialSource: a profile of the chain takes its credentials
+// from credential_source (the environment, a container, IMDS).
+func chainUsesCredentialSource(chain []section) bool {
+	for _, p := range chain {
+		if p.get("credential_source") != "" {
 			return true
 		}
 	}
@@ -322,6 +366,9 @@ func fallbackSource(env Getenv, why string) (Source, string) {
 type section struct {
 	name   string
 	values map[string]string
+	// unmerged: credentials-file settings of a profile the config file
+	// also has, which the SDK does not read (see sharedFiles.profile).
+	unmerged map[string]string
 }
 
 func (s section) get(k string) string { return s.values[k] }
@@ -357,34 +404,77 @@ func loadSharedFiles(env Getenv) (sharedFiles, error) {
 	return f, nil
 }
 
-// profile merges [profile name] (or [default]) from config with [name] from credentials.
+// profile merges [profile name] (or [default]) from config with [name] from
+// credentials, as the SDK's LoadSharedConfigProfile does. A config section
+// named default in any case ([default], [Default]) is kept under that name,
+// and [profile NAME] replaces it whole (processConfigSections,
+// renameProfileSection). When both files hold the profile, the credentials
+// file adds only the keys the SDK merges (mergeSections: static keys when
+// both halves are there, and mergedProfileKeys); its other settings
+// (endpoint_url, services, ...) are not read by the SDK and are kept in
+// unmerged, which the key holds too (a later SDK may read them).
 func (f sharedFiles) profile(name string) (section, bool) {
+	c, ok := f.config["profile "+name]
+	if !ok && strings.EqualFold(name, "default") {
+		c, ok = f.config[name]
+	}
+	return mergeSection(name, c, ok, f.credentials[name])
+}
+
+// named is an [sso-session x] or [services x] section: the SDK looks it up
+// among the config and credentials files' sections merged the same way.
+func (f sharedFiles) named(header string) (section, bool) {
+	c, ok := f.config[header]
+	return mergeSection(header, c, ok, f.credentials[header])
+}
+
+// mergeSection is config.mergeSections for one section: the credentials
+// file's section whole when the config file has none, else only the keys
+// the SDK merges over the config file's.
+func mergeSection(name string, cfg section, cfgOK bool, cred section) (section, bool) {
 	s := section{name: name, values: map[string]string{}}
-	found := false
-	cfgName := "profile " + name
-	if _, ok := f.config[cfgName]; !ok && name == "default" {
-		// In the config file, [profile default] replaces [default] whole
-		// (the SDK's renameProfileSection): only one of them is read.
-		if d, ok := f.config["default"]; ok {
-			found = true
-			for k, v := range d.values {
-				s.values[k] = v
+	for k, v := range cfg.values {
+		s.values[k] = v
+	}
+	if cred.values == nil {
+		return s, cfgOK
+	}
+	if !cfgOK {
+		for k, v := range cred.values {
+			s.values[k] = v
+		}
+		return s, true
+	}
+	_, hasID := cred.values["aws_access_key_id"]
+	_, hasSecret := cred.values["aws_secret_access_key"]
+	for k, v := range cred.values {
+		switch {
+		case mergedProfileKeys[k]:
+			s.values[k] = v
+		case hasID && hasSecret && (k == "aws_access_key_id" || k == "aws_secret_access_key" || k == "aws_session_token"):
+			s.values[k] = v
+		default:
+			if s.unmerged == nil {
+				s.unmerged = map[string]string{}
 			}
+			s.unmerged[k] = v
 		}
 	}
-	if c, ok := f.config[cfgName]; ok {
-		found = true
-		for k, v := range c.values {
-			s.values[k] = v
-		}
-	}
-	if c, ok := f.credentials[name]; ok {
-		found = true
-		for k, v := range c.values {
-			s.values[k] = v
-		}
-	}
-	return s, found
+	return s, true
+}
+
+// mergedProfileKeys are the settings the SDK takes from the credentials file
+// for a profile the config file also has (config.mergeSections' stringKeys).
+var mergedProfileKeys = map[string]bool{
+	"role_arn": true, "source_profile": true, "credential_source": true, "external_id": true,
+	"mfa_serial": true, "role_session_name": true, "region": true, "endpoint_discovery_enabled": true,
+	"credential_process": true, "web_identity_token_file": true, "s3_use_arn_region": true,
+	"s3_disable_multiregion_access_points": true, "ec2_metadata_service_endpoint_mode": true,
+	"ec2_metadata_service_endpoint": true, "ec2_metadata_v1_disabled": true, "use_dualstack_endpoint": true,
+	"use_fips_endpoint": true, "defaults_mode": true, "retry_mode": true, "ca_bundle": true,
+	"duration_seconds": true, "max_attempts": true, "sso_session": true, "sso_account_id": true,
+	"sso_region": true, "sso_role_name": true, "sso_start_url": true, "auth_scheme_preference": true,
+	"login_session": true,
 }
 
 // profileChain follows source_profile from name, adding each profile's
@@ -432,8 +522,23 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 			}
 			*lines = append(*lines, fmt.Sprintf("profile[%d].%s=%s", depth, k, v))
 		}
+		keys = keys[:0]
+		for k := range p.unmerged {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			v := p.unmerged[k]
+			switch {
+			case ignoredProfileKeys[k]:
+				continue
+			case k == "aws_access_key_id":
+				v = hashString(v)
+			}
+			*lines = append(*lines, fmt.Sprintf("profile[%d].unmerged.%s=%s", depth, k, v))
+		}
 		if ss := p.get("sso_session"); ss != "" {
-			if sec, ok := f.config["sso-session "+ss]; ok {
+			if sec, ok := f.named("sso-session " + ss); ok {
 				for _, k := range []string{"sso_start_url", "sso_region"} {
 					*lines = append(*lines, fmt.Sprintf("profile[%d].sso-session.%s=%s", depth, k, sec.get(k)))
 				}
@@ -442,7 +547,7 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 		// endpoint_url and ignore_configured_endpoint_urls are in the lines
 		// above; the [services x] section a profile names is too.
 		if sv := p.get("services"); sv != "" {
-			if sec, ok := f.config["services "+sv]; ok {
+			if sec, ok := f.named("services " + sv); ok {
 				keys := make([]string, 0, len(sec.values))
 				for k := range sec.values {
 					keys = append(keys, k)
@@ -450,6 +555,14 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 				sort.Strings(keys)
 				for _, k := range keys {
 					*lines = append(*lines, fmt.Sprintf("profile[%d].services.%s=%s", depth, k, sec.values[k]))
+				}
+				keys = keys[:0]
+				for k := range sec.unmerged {
+					keys = append(keys, k)
+				}
+				sort.Strings(keys)
+				for _, k := range keys {
+					*lines = append(*lines, fmt.Sprintf("profile[%d].services.unmerged.%s=%s", depth, k, sec.unmerged[k]))
 				}
 			}
 		}

@@ -154,6 +154,31 @@ func diffCorpus() []diffSetup {
 		// the relative credential_process) from the working directory.
 		{name: "HOME unset, relative config from a", env: env("HOME", "-", "AWS_CONFIG_FILE", "rel/config", "WHO", "A"), cwd: "a", files: relFiles},
 		{name: "HOME unset, relative config from b", env: env("HOME", "-", "AWS_CONFIG_FILE", "rel/config", "WHO", "A"), cwd: "b", files: relFiles},
+		// Review of issue 10's key (review10): a profile in both files takes
+		// from the credentials file only the SDK's merged keys
+		// (config.mergeSections): endpoint_url there is ignored.
+		{name: "endpoint_url in config A, in credentials B", env: env("AWS_ENDPOINT_URL_ECR", "-"),
+			files: map[string]string{"home/.aws/config": "[default]\nendpoint_url = $A\n", "home/.aws/credentials": "[default]\nendpoint_url = $B\n" + keys("AKIADEF00000D001")}},
+		{name: "endpoint_url in config B, in credentials B", env: env("AWS_ENDPOINT_URL_ECR", "-"),
+			files: map[string]string{"home/.aws/config": "[default]\nendpoint_url = $B\n", "home/.aws/credentials": "[default]\nendpoint_url = $B\n" + keys("AKIADEF00000D001")}},
+		{name: "services in config A, in credentials B", env: env("AWS_ENDPOINT_URL_ECR", "-"),
+			files: map[string]string{"home/.aws/config": "[default]\nservices = a\n[services a]\necr =\n  endpoint_url = $A\n[services b]\necr =\n  endpoint_url = $B\n",
+				"home/.aws/credentials": "[default]\nservices = b\n" + keys("AKIADEF00000D001")}},
+		{name: "services in config B, in credentials B", env: env("AWS_ENDPOINT_URL_ECR", "-"),
+			files: map[string]string{"home/.aws/config": "[default]\nservices = b\n[services a]\necr =\n  endpoint_url = $A\n[services b]\necr =\n  endpoint_url = $B\n",
+				"home/.aws/credentials": "[default]\nservices = b\n" + keys("AKIADEF00000D001")}},
+		// A [services x] (or [sso-session x]) section only the credentials
+		// file has is merged in whole (config.mergeSections).
+		{name: "[services s] in credentials A", env: env("AWS_ENDPOINT_URL_ECR", "-"), files: map[string]string{"home/.aws/config": "[default]\nservices = s\n",
+			"home/.aws/credentials": "[default]\n" + keys("AKIADEF00000D001") + "[services s]\necr =\n  endpoint_url = $A\n"}},
+		{name: "[services s] in credentials B", env: env("AWS_ENDPOINT_URL_ECR", "-"), files: map[string]string{"home/.aws/config": "[default]\nservices = s\n",
+			"home/.aws/credentials": "[default]\n" + keys("AKIADEF00000D001") + "[services s]\necr =\n  endpoint_url = $B\n"}},
+		// A config section [Default] (any case) is kept under its own name
+		// (config.processConfigSections: strings.EqualFold) and found by
+		// exact name.
+		{name: "AWS_DEFAULT_PROFILE=Default, [Default] 1", env: env("AWS_DEFAULT_PROFILE", "Default"), files: cfg("[Default]\n" + keys("AKIACAS00000K001"))},
+		{name: "AWS_DEFAULT_PROFILE=Default, [Default] 2", env: env("AWS_DEFAULT_PROFILE", "Default"), files: cfg("[Default]\n" + keys("AKIACAS00000K002"))},
+		{name: "AWS_PROFILE=DEFAULT, [profile DEFAULT]", env: env("AWS_PROFILE", "DEFAULT"), files: cfg("[DEFAULT]\n" + keys("AKIACAS00000K003") + "[profile DEFAULT]\n" + keys("AKIACAS00000K004"))},
 		{name: "config file moved", env: env("AWS_CONFIG_FILE", "$DIR/moved/config"), files: map[string]string{"moved/config": "[default]\n" + keys("AKIAMOV00000M001")}},
 		{name: "credentials file moved", env: env("AWS_SHARED_CREDENTIALS_FILE", "$DIR/moved/credentials"), files: map[string]string{"moved/credentials": "[default]\n" + keys("AKIAMOV00000M002")}},
 	}

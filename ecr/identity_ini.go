@@ -65,7 +65,8 @@ func readSmallFile(path string) ([]byte, error) {
 // nested sub-property only under a key with an empty value
 // ("s3 =\n  max_concurrent_requests = 10"), kept as
 // "s3.max_concurrent_requests" (so a [services x] section's
-// "ecr =\n  endpoint_url = URL" is "ecr.endpoint_url"); anywhere else it is
+// "ecr =\n  endpoint_url = URL" is "ecr.endpoint_url"), its value with any
+// " #..." left in, as the SDK reads it; anywhere else it is
 // an ordinary property, and an indented line without a separator continues
 // the previous value.
 func parseINI(data string) map[string]section {
@@ -106,7 +107,8 @@ func parseINI(data string) map[string]section {
 		k, v, ok := splitProperty(trimmed)
 		switch {
 		case ok && key != "" && cur[key] == "":
-			cur[key+"."+k] = strings.TrimSpace(trimPropertyComment(unquote(v)))
+			// The SDK keeps a comment on a sub-property in its value.
+			cur[key+"."+k] = unquote(v)
 		case ok:
 			cur[k], key = strings.TrimSpace(trimPropertyComment(unquote(v))), k
 		case key != "" && cur[key] != "":

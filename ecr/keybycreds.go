@@ -33,6 +33,8 @@ type resolvedCredsKey struct{}
 // ResolveCredentials resolves the credentials via's profile (or the default
 // chain) yields, before any role of via is assumed on top.
 func (f *SDKFetcher) ResolveCredentials(ctx context.Context, reg Registry, via Access) (aws.Credentials, error) {
+	ctx, reap := withReaper(ctx) // no credential_process outlives the call
+	defer reap()
 	cfg, imds, err := f.loadConfig(ctx, reg.Region, Access{Profile: via.Profile}, &lastError{}, false)
 	if err != nil {
 		return aws.Credentials{}, &stagedError{stageCredentials, err}
@@ -63,7 +65,9 @@ func preResolved(ctx context.Context) (aws.Credentials, bool) {
 // access key id into id.ID. The returned context carries them to the fetch.
 func (h *Helper) keyByCredentials(ctx context.Context, reg Registry, via Access, id Identity) (context.Context, Identity, error) {
 	r, ok := h.fetcher.(credentialResolver)
-	if !ok {
+	if !ok || via.WebIdentity != nil {
+		// A pod's credentials come from STS for its role and service
+		// account, which its key already holds; the node's are not used.
 		return ctx, id, nil
 	}
 	rctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout)

@@ -273,8 +273,8 @@ func podSTSRefusal(err error, reg Registry, pod *WebIdentity) *FetchError {
 	default:
 		return nil
 	}
-	fe.Message = redact(fe.Message, []string{pod.token})
-	fe.Detail = redact(err.Error(), []string{pod.token})
+	fe.Message = redactWith(fe.Message, pod.token)
+	fe.Detail = redactWith(err.Error(), pod.token)
 	return fe
 }
 
@@ -284,7 +284,7 @@ type scrubbed struct {
 	secret string
 }
 
-func (s scrubbed) Error() string { return redact(s.err.Error(), []string{s.secret}) }
+func (s scrubbed) Error() string { return redactWith(s.err.Error(), s.secret) }
 func (s scrubbed) Unwrap() error { return s.err }
 
 // sessionEntry is the cache entry of an assumed-role session.

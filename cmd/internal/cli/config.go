@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -36,14 +37,26 @@ type Config struct {
 }
 
 // Environ snapshots an environment list ("K=V") into a lookup function.
-func Environ(environ []string) ecr.Getenv {
-	m := make(map[string]string, len(environ))
-	for _, kv := range environ {
+// On Windows names are looked up regardless of case, as os.Getenv (and so
+// the AWS SDK) does there: "set aws_profile=prod" selects a profile.
+func Environ(list []string) ecr.Getenv {
+	return environ(list, runtime.GOOS == "windows")
+}
+
+func environ(list []string, foldCase bool) ecr.Getenv {
+	m := make(map[string]string, len(list))
+	for _, kv := range list {
 		if k, v, ok := strings.Cut(kv, "="); ok {
+			if foldCase {
+				k = strings.ToUpper(k)
+			}
 			m[k] = v
 		}
 	}
-	return func(k string) string { return m[k] }
+	if !foldCase {
+		return func(k string) string { return m[k] }
+	}
+	return func(k string) string { return m[strings.ToUpper(k)] }
 }
 
 // LoadConfig reads the project's variables. A value that does not parse is an
@@ -132,6 +145,6 @@ func newHelper(ctx context.Context, name string, environ []string, stderr io.Wri
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	h := ecr.NewHelper(cfg.Helper, append([]ecr.Option{ecr.WithLogger(logger), ecr.WithContext(ctx)}, opts...)...)
+	h := ecr.NewHelper(cfg.Helper, append([]ecr.Option{ecr.WithLogger(logger), ecr.WithContext(ctx), ecr.WithStderr(RedactingWriter(stderr))}, opts...)...)
 	return h, logger, closeLog, nil
 }

@@ -432,6 +432,9 @@ func planConfigEdit(path string, apply func(*configDoc) ([]helperChange, error))
 		if !fi.Mode().IsRegular() {
 			return nil, fmt.Errorf("%s is not a regular file; nothing was changed", e.target)
 		}
+		if err := checkReplaceable(e.target, fi); err != nil {
+			return nil, err
+		}
 		if fi.Size() > maxConfigFileSize {
 			return nil, fmt.Errorf("%s is %d bytes, more than a config file should be; nothing was changed", e.target, fi.Size())
 		}
@@ -502,13 +505,14 @@ func (e *configEdit) write() error {
 			return err
 		}
 	}
-	return writeConfigAtomic(e.target, e.newPretty)
+	return writeConfigAtomic(e.target, e.newPretty, keepOwner(e.target))
 }
 
 // writeConfigAtomic replaces path with data: a 0600 temporary file in the same
 // directory, written, synced and renamed over path. The temporary file is
-// removed on every error.
-func writeConfigAtomic(path string, data []byte) (err error) {
+// removed on every error. prepare, if not nil, runs on the temporary file
+// before the rename (keepOwner).
+func writeConfigAtomic(path string, data []byte, prepare ...func(*os.File) error) (err error) {
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
 	if err != nil {
@@ -523,6 +527,13 @@ func writeConfigAtomic(path string, data []byte) (err error) {
 	}()
 	if err = f.Chmod(0o600); err != nil {
 		return err
+	}
+	for _, p := range prepare {
+		if p != nil {
+			if err = p(f); err != nil {
+				return err
+			}
+		}
 	}
 	if _, err = f.Write(data); err != nil {
 		return err

@@ -24,17 +24,18 @@ const maxStdin = 1 << 20
 // name) and returns the exit code. stdout carries only the protocol answer;
 // every diagnostic goes to stderr.
 func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
+	stderr = RedactingWriter(stderr) // nothing on stderr is ever a secret
 	if code, done := dockerPreflight(args, stdout, stderr); done {
 		return code // help, a bad command line, or an unknown verb
 	}
 	verb := args[0]
 	switch verb {
 	case "configure":
-		return RunConfigure(args[1:], stdout, stderr, Environ(environ))
+		return RunConfigure(args[1:], RedactingWriter(stdout), stderr, Environ(environ))
 	case "token":
 		return runToken(ctx, args[1:], stdout, stderr, environ, opts...)
 	case "cache":
-		return RunCache(args[1:], stdout, stderr, environ)
+		return RunCache(args[1:], RedactingWriter(stdout), stderr, environ)
 	case "login":
 		return runLogin(ctx, args[1:], stdout, stderr, environ, opts...)
 	case "doctor":
@@ -46,7 +47,7 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 	h, logger, closeLog, err := newHelper(ctx, DockerHelperName, environ, stderr, opts...)
 	if err != nil {
-		fmt.Fprintln(stdout, err)
+		fmt.Fprintln(stdout, ecr.Redact(err.Error()))
 		fmt.Fprintf(stderr, "%s: error: %v\n", DockerHelperName, err)
 		return 1
 	}
@@ -54,13 +55,13 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 
 	in, err := readInput(stdin, verb)
 	if err != nil {
-		fmt.Fprintln(stdout, err)
+		fmt.Fprintln(stdout, ecr.Redact(err.Error()))
 		logger.Error(err.Error())
 		return 1
 	}
 	if err := credentials.HandleCommand(h, verb, in, stdout); err != nil {
 		// The protocol wants the message on stdout; the detail was logged.
-		fmt.Fprintln(stdout, err)
+		fmt.Fprintln(stdout, ecr.Redact(err.Error()))
 		return 1
 	}
 	return 0

@@ -14,6 +14,7 @@ import (
 // remedy, after the version and the settings in effect. It exits 0 only
 // when every check passed. It never prints a secret.
 func runDoctor(ctx context.Context, args []string, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
+	stdout = RedactingWriter(stdout) // doctor's report never carries a secret
 	if len(args) > 1 || (len(args) == 1 && strings.HasPrefix(args[0], "-")) {
 		fmt.Fprintf(stderr, doctorUsage, DockerHelperName)
 		return exitUsage

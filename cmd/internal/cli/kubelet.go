@@ -54,6 +54,7 @@ type providerAuth struct {
 // stdin, a CredentialProviderResponse on stdout in the request's apiVersion.
 // Kubelet kills plugins after a minute; the default deadline leaves room.
 func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
+	stderr = RedactingWriter(stderr) // nothing on stderr is ever a secret
 	environ = withProviderTimeout(environ)
 	if code, done := providerPreflight(args, stdout); done {
 		return code
