@@ -11,6 +11,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ecr-login/ecr-login/internal/testenv"
 )
 
 // proberFetcher is a fake fetcher that is also a CredentialProber.
@@ -28,7 +30,7 @@ func (p *proberFetcher) ProbeCredentials(_ context.Context, region string, _ Acc
 	return p.creds, func(context.Context) (*sts.GetCallerIdentityOutput, error) { return p.who, p.whoErr }, p.err
 }
 
-func checkNames(checks []Check) string {
+func checkStates(checks []Check) string {
 	var names []string
 	for _, c := range checks {
 		s := c.Name
@@ -49,14 +51,14 @@ func checkNames(checks []Check) string {
 // it to the end: credentials and caller identity through CredentialProber,
 // the token through TokenFetcher.
 func TestDoctorWithFakeFetcher(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	p := &proberFetcher{fakeFetcher: okFetcher(c, 12*time.Hour),
 		creds: aws.Credentials{AccessKeyID: "ASIAFAKE00001234", Source: "fake", CanExpire: true, Expires: t0.Add(90 * time.Minute)},
 		who:   &sts.GetCallerIdentityOutput{Arn: aws.String("arn:aws:iam::123456789012:user/doctor"), Account: aws.String("123456789012")}}
 	h, _ := newTestHelper(t, testEnv(t, nil), p, c)
 	checks := h.Doctor(context.Background(), hostW)
 	want := "registry=ok, mapping=ok, credential source=ok, cache key=ok, credentials=ok, caller identity=ok, token=ok, cache=ok"
-	if got := checkNames(checks); got != want {
+	if got := checkStates(checks); got != want {
 		t.Fatalf("checks: %s\nwant:   %s", got, want)
 	}
 	if p.region != "eu-west-1" || p.count() != 1 {
@@ -72,14 +74,14 @@ func TestDoctorWithFakeFetcher(t *testing.T) {
 	// STS failing is its own step: the token is still checked.
 	p.whoErr = errors.New("dial tcp: connection refused")
 	want = "registry=ok, mapping=ok, credential source=ok, cache key=ok, credentials=ok, caller identity=fail, token=ok, cache=ok"
-	if got := checkNames(h.Doctor(context.Background(), hostW)); got != want {
+	if got := checkStates(h.Doctor(context.Background(), hostW)); got != want {
 		t.Fatalf("checks: %s\nwant:   %s", got, want)
 	}
 
 	// Credentials that do not resolve end the run there.
 	p.err = errors.New("no way")
 	want = "registry=ok, mapping=ok, credential source=ok, cache key=ok, credentials=fail"
-	if got := checkNames(h.Doctor(context.Background(), hostW)); got != want {
+	if got := checkStates(h.Doctor(context.Background(), hostW)); got != want {
 		t.Fatalf("checks: %s\nwant:   %s", got, want)
 	}
 }
@@ -87,11 +89,11 @@ func TestDoctorWithFakeFetcher(t *testing.T) {
 // A fetcher that only fetches tokens still gets the token and cache steps;
 // the credential steps say they were skipped instead of silently missing.
 func TestDoctorWithTokenOnlyFetcher(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 12*time.Hour)
 	h, _ := newTestHelper(t, testEnv(t, nil), f, c)
 	want := "registry=ok, mapping=ok, credential source=ok, cache key=ok, credentials=skipped, token=ok, cache=ok"
-	if got := checkNames(h.Doctor(context.Background(), hostA)); got != want {
+	if got := checkStates(h.Doctor(context.Background(), hostA)); got != want {
 		t.Fatalf("checks: %s\nwant:   %s", got, want)
 	}
 	if f.count() != 1 {
@@ -112,7 +114,7 @@ func (l *loginFetcher) Login(_ context.Context, profile string) (time.Time, erro
 }
 
 func TestLoginWithFakeFetcher(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	l := &loginFetcher{fakeFetcher: okFetcher(c, time.Hour), exp: t0.Add(12 * time.Hour)}
 	env := testEnv(t, nil)
 	h, _ := newTestHelper(t, env, l, c)

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecr-login/ecr-login/internal/testenv"
+
 	"github.com/aws/smithy-go"
 )
 
@@ -18,14 +20,14 @@ import (
 // then runs fetch.
 func staleHelper(t *testing.T, fetch func(ctx context.Context, reg Registry) (Token, error), mut ...func(*Config)) (*Helper, *fakeFetcher, string, *bytes.Buffer) {
 	t.Helper()
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 2*time.Hour)
 	h, logs := newTestHelper(t, testEnv(t, nil), f, c, mut...)
 	first, err := h.Credentials(context.Background(), hostA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.set(t0.Add(90 * time.Minute)) // refresh point t0+1h, expiry t0+2h
+	c.Set(t0.Add(90 * time.Minute)) // refresh point t0+1h, expiry t0+2h
 	if _, ok := h.fresh(h.cacheKey(mustIdentity(t, h), mustRegistry(t, hostA))); ok {
 		t.Fatal("the cached token is still fresh")
 	}
@@ -151,7 +153,7 @@ func TestConcurrentGetsWithStaleTokenAndStalledECRAllAnswer(t *testing.T) {
 }
 
 func TestNotFoundSaysWhichCase(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	h, _ := newTestHelper(t, testEnv(t, map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": ""}), okFetcher(c, time.Hour), c)
 	for in, public := range map[string]bool{"docker.io": false, "https://user:hunter2-secret@ghcr.io/x": false, "public.ecr.aws": true} {
 		_, err := h.Credentials(context.Background(), in)
@@ -172,7 +174,7 @@ func TestNotFoundSaysWhichCase(t *testing.T) {
 }
 
 func TestStoreForAHostThatIsNotECRFails(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	for _, quiet := range []bool{false, true} {
 		h, _ := newTestHelper(t, testEnv(t, nil), okFetcher(c, time.Hour), c, func(cfg *Config) { cfg.IgnoreCredsStorage = quiet })
 		err := h.Store("https://index.docker.io/v1/")
@@ -232,13 +234,13 @@ func TestSTSRefusalNamesTheStep(t *testing.T) {
 }
 
 func TestDebugLogShowsEachStepAndNoSecret(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	h, logs := newTestHelper(t, testEnv(t, nil), okFetcher(c, 2*time.Hour), c)
 	first, err := h.Credentials(context.Background(), "https://"+hostA)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.set(t0.Add(90 * time.Minute))
+	c.Set(t0.Add(90 * time.Minute))
 	if _, err := h.Credentials(context.Background(), hostA); err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +262,7 @@ func TestDebugLogShowsEachStepAndNoSecret(t *testing.T) {
 // AWS_ECR_TIMEOUT counts from the process start (Config.Start), less a
 // moment to answer: a client enforcing the same timeout sees the answer.
 func TestDeadlineCountsFromTheStart(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	var deadline time.Time
 	f := &fakeFetcher{fetch: func(ctx context.Context, reg Registry) (Token, error) {
 		deadline, _ = ctx.Deadline()

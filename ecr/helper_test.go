@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecr-login/ecr-login/internal/testenv"
 )
 
 // fakeFetcher is a hand-written TokenFetcher.
@@ -33,15 +35,6 @@ func (f *fakeFetcher) count() int {
 	defer f.mu.Unlock()
 	return len(f.calls)
 }
-
-// clock is a settable fake time.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
 
 var t0 = time.Date(2026, 11, 23, 8, 0, 0, 0, time.UTC)
 
@@ -73,16 +66,16 @@ func testEnv(t *testing.T, extra map[string]string) Getenv {
 }
 
 // okFetcher issues "pw-N" tokens valid for lifetime from the clock's now.
-func okFetcher(c *clock, lifetime time.Duration) *fakeFetcher {
+func okFetcher(c *testenv.Clock, lifetime time.Duration) *fakeFetcher {
 	f := &fakeFetcher{}
 	f.fetch = func(ctx context.Context, reg Registry) (Token, error) {
 		return Token{Username: "AWS", Password: "pw-" + reg.Region + "-" + string(rune('0'+f.count())),
-			ExpiresAt: c.now().Add(lifetime), Endpoint: "https://" + reg.Host}, nil
+			ExpiresAt: c.Now().Add(lifetime), Endpoint: "https://" + reg.Host}, nil
 	}
 	return f
 }
 
-func newTestHelper(t *testing.T, env Getenv, f TokenFetcher, c *clock, mut ...func(*Config)) (*Helper, *bytes.Buffer) {
+func newTestHelper(t *testing.T, env Getenv, f TokenFetcher, c *testenv.Clock, mut ...func(*Config)) (*Helper, *bytes.Buffer) {
 	t.Helper()
 	cfg := Config{CacheDir: t.TempDir(), RefreshMargin: time.Hour, Timeout: 5 * time.Second, Env: env}
 	for _, m := range mut {
@@ -90,11 +83,11 @@ func newTestHelper(t *testing.T, env Getenv, f TokenFetcher, c *clock, mut ...fu
 	}
 	logs := &bytes.Buffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return NewHelper(cfg, WithFetcher(f), WithClock(c.now), WithLogger(logger)), logs
+	return NewHelper(cfg, WithFetcher(f), WithClock(c.Now), WithLogger(logger)), logs
 }
 
 func TestGetCachesPerIdentityAndRegion(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 12*time.Hour)
 	h, _ := newTestHelper(t, testEnv(t, nil), f, c)
 
@@ -121,7 +114,7 @@ func TestGetCachesPerIdentityAndRegion(t *testing.T) {
 }
 
 func TestIdentitiesNeverShareEntries(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 12*time.Hour)
 	dir := t.TempDir()
 	shared := func(cfg *Config) { cfg.CacheDir = dir }
@@ -154,17 +147,17 @@ func TestRefreshMarginBoundaries(t *testing.T) {
 		{"custom margin", 12 * time.Hour, 3 * time.Hour, 9 * time.Hour},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &clock{t: t0}
+			c := testenv.NewClock(t0)
 			f := okFetcher(c, tc.lifetime)
 			h, _ := newTestHelper(t, testEnv(t, nil), f, c, func(cfg *Config) { cfg.RefreshMargin = tc.margin })
 			if _, _, err := h.Get(hostA); err != nil {
 				t.Fatal(err)
 			}
-			c.set(t0.Add(tc.refresh - time.Nanosecond))
+			c.Set(t0.Add(tc.refresh - time.Nanosecond))
 			if _, _, err := h.Get(hostA); err != nil || f.count() != 1 {
 				t.Fatalf("1ns before refresh: fetches = %d, err %v; want a cache hit", f.count(), err)
 			}
-			c.set(t0.Add(tc.refresh))
+			c.Set(t0.Add(tc.refresh))
 			if _, _, err := h.Get(hostA); err != nil || f.count() != 2 {
 				t.Fatalf("at refresh: fetches = %d, err %v; want a new fetch", f.count(), err)
 			}
@@ -173,7 +166,7 @@ func TestRefreshMarginBoundaries(t *testing.T) {
 }
 
 func TestServesUnexpiredTokenWhenECRFails(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 12*time.Hour)
 	h, logs := newTestHelper(t, testEnv(t, nil), f, c)
 	_, p1, err := h.Get(hostA)
@@ -184,7 +177,7 @@ func TestServesUnexpiredTokenWhenECRFails(t *testing.T) {
 		return Token{}, errors.New("connection reset by peer")
 	}
 	// Past the refresh point but before expiry: served with a warning.
-	c.set(t0.Add(11*time.Hour + 30*time.Minute))
+	c.Set(t0.Add(11*time.Hour + 30*time.Minute))
 	if _, p, err := h.Get(hostA); err != nil || p != p1 {
 		t.Fatalf("Get = %q, %v; want the cached %q", p, err, p1)
 	}
@@ -192,7 +185,7 @@ func TestServesUnexpiredTokenWhenECRFails(t *testing.T) {
 		t.Fatalf("no warning logged:\n%s", logs)
 	}
 	// At expiry: never served.
-	c.set(t0.Add(12 * time.Hour))
+	c.Set(t0.Add(12 * time.Hour))
 	_, p, err := h.Get(hostA)
 	if err == nil || p != "" {
 		t.Fatalf("Get at expiry = %q, %v; want an error", p, err)
@@ -204,7 +197,7 @@ func TestServesUnexpiredTokenWhenECRFails(t *testing.T) {
 }
 
 func TestNotFoundRunsNoAWSCode(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := &fakeFetcher{fetch: func(context.Context, Registry) (Token, error) {
 		t.Error("fetcher called")
 		return Token{}, errors.New("unexpected")
@@ -220,7 +213,7 @@ func TestNotFoundRunsNoAWSCode(t *testing.T) {
 }
 
 func TestPublicWithoutCredentialsIsNotFound(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := &fakeFetcher{fetch: func(context.Context, Registry) (Token, error) {
 		t.Error("fetcher called")
 		return Token{}, errors.New("unexpected")
@@ -243,7 +236,7 @@ func TestPublicWithoutCredentialsIsNotFound(t *testing.T) {
 }
 
 func TestPublicWhenIMDSHasNoCredentialsIsNotFound(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := &fakeFetcher{fetch: func(context.Context, Registry) (Token, error) {
 		return Token{}, &stagedError{stageCredentials, errors.New("no EC2 IMDS role found")}
 	}}
@@ -258,7 +251,7 @@ func TestPublicWhenIMDSHasNoCredentialsIsNotFound(t *testing.T) {
 }
 
 func TestTokenAlreadyExpiredIsServedOnceNotCached(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := &fakeFetcher{fetch: func(context.Context, Registry) (Token, error) {
 		return Token{Username: "AWS", Password: "old", ExpiresAt: time.Date(2015, 1, 1, 0, 0, 0, 0, time.UTC)}, nil
 	}}
@@ -277,7 +270,7 @@ func TestTokenAlreadyExpiredIsServedOnceNotCached(t *testing.T) {
 }
 
 func TestCacheDisabledAlwaysFetches(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 12*time.Hour)
 	h, _ := newTestHelper(t, testEnv(t, nil), f, c, func(cfg *Config) { cfg.CacheDisabled = true })
 	for i := 0; i < 3; i++ {
@@ -291,7 +284,7 @@ func TestCacheDisabledAlwaysFetches(t *testing.T) {
 }
 
 func TestUnwritableCacheDegradesToNoCaching(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 12*time.Hour)
 	// A regular file where the cache directory should be: nothing can be created.
 	file := t.TempDir() + "/not-a-dir"
@@ -313,7 +306,7 @@ func TestUnwritableCacheDegradesToNoCaching(t *testing.T) {
 }
 
 func TestErrorsNeverCarrySecrets(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := &fakeFetcher{fetch: func(context.Context, Registry) (Token, error) {
 		return Token{}, errors.New("boom with SECRET-sentinel-key and SESSION-sentinel inside")
 	}}
@@ -331,7 +324,7 @@ func TestErrorsNeverCarrySecrets(t *testing.T) {
 }
 
 func TestListShowsFreshEntriesOfCurrentIdentity(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 12*time.Hour)
 	dir := t.TempDir()
 	shared := func(cfg *Config) { cfg.CacheDir = dir }
@@ -356,14 +349,14 @@ func TestListShowsFreshEntriesOfCurrentIdentity(t *testing.T) {
 	if len(got) != len(want) || got["https://"+hostA] != "AWS" || got["https://"+hostW] != "AWS" {
 		t.Fatalf("List = %v, want %v", got, want)
 	}
-	c.set(t0.Add(11 * time.Hour))
+	c.Set(t0.Add(11 * time.Hour))
 	if got, _ := h.List(); len(got) != 0 {
 		t.Fatalf("List after refresh point = %v, want empty", got)
 	}
 }
 
 func TestStoreAndEraseSucceedWithANote(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	for _, quiet := range []bool{false, true} {
 		h, logs := newTestHelper(t, testEnv(t, nil), okFetcher(c, time.Hour), c, func(cfg *Config) { cfg.IgnoreCredsStorage = quiet })
 		// (What the protocol prints: cmd/internal/cli TestDockerAdapterStoreAndErase.)
@@ -380,11 +373,21 @@ func TestStoreAndEraseSucceedWithANote(t *testing.T) {
 }
 
 func TestConcurrentGetsInOneProcessFetchOnce(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 12*time.Hour)
 	slow := f.fetch
+	// The fetch holds on until every get has started, so they all overlap
+	// with it: each waits for the fetch or finds its token, never fetches.
+	var started sync.WaitGroup
+	started.Add(16)
+	allStarted := make(chan struct{})
+	go func() { started.Wait(); close(allStarted) }()
 	f.fetch = func(ctx context.Context, reg Registry) (Token, error) {
-		time.Sleep(50 * time.Millisecond)
+		select {
+		case <-allStarted:
+		case <-ctx.Done():
+			return Token{}, ctx.Err()
+		}
 		return slow(ctx, reg)
 	}
 	h, _ := newTestHelper(t, testEnv(t, nil), f, c)
@@ -394,6 +397,7 @@ func TestConcurrentGetsInOneProcessFetchOnce(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			started.Done()
 			_, _, err := h.Get(hostA)
 			errs <- err
 		}()
@@ -411,7 +415,7 @@ func TestConcurrentGetsInOneProcessFetchOnce(t *testing.T) {
 }
 
 func TestHelperTimeoutBoundsFetch(t *testing.T) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := &fakeFetcher{fetch: func(ctx context.Context, _ Registry) (Token, error) {
 		<-ctx.Done()
 		return Token{}, ctx.Err()
@@ -441,13 +445,13 @@ func BenchmarkCacheHit(b *testing.B) {
 	}
 	m := map[string]string{"HOME": home, "AWS_CONFIG_FILE": cfgPath, "AWS_PROFILE": "prod"}
 	env := func(k string) string { return m[k] }
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	calls := 0
 	f := &fakeFetcher{fetch: func(context.Context, Registry) (Token, error) {
 		calls++
 		return Token{Username: "AWS", Password: "pw", ExpiresAt: t0.Add(12 * time.Hour)}, nil
 	}}
-	h := NewHelper(Config{CacheDir: dir, RefreshMargin: time.Hour, Env: env}, WithFetcher(f), WithClock(c.now))
+	h := NewHelper(Config{CacheDir: dir, RefreshMargin: time.Hour, Env: env}, WithFetcher(f), WithClock(c.Now))
 	if _, _, err := h.Get(hostA); err != nil {
 		b.Fatal(err)
 	}

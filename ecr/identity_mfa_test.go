@@ -5,9 +5,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/ecr-login/ecr-login/internal/testenv"
 
 	"github.com/ecr-login/ecr-login/cache"
 	"github.com/ecr-login/ecr-login/ecr/ecrtest"
@@ -17,11 +18,7 @@ import (
 // process environment) and returns a setter that keeps the process and the
 // snapshot handed to the Helper in step.
 func clearAWSEnv(t *testing.T) func(k, v string) {
-	for _, kv := range os.Environ() {
-		if k, _, _ := strings.Cut(kv, "="); strings.HasPrefix(k, "AWS_") {
-			t.Setenv(k, "")
-		}
-	}
+	testenv.ClearAWS(t)
 	return func(k, v string) { t.Setenv(k, v) }
 }
 

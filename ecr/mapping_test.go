@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecr-login/ecr-login/internal/testenv"
 )
 
 const exampleConfig = `registries:
@@ -113,7 +115,7 @@ func TestHelperRoutesByMapping(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := testEnv(t, map[string]string{"HOME": home, "AWS_CONFIG_FILE": cfgPath})
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := okFetcher(c, 12*time.Hour)
 	h, _ := newTestHelper(t, env, f, c, func(cfg *Config) { cfg.Mappings = ms })
 
@@ -156,7 +158,7 @@ func TestMappingWithMissingProfileFailsWithoutFallback(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	f := &fakeFetcher{fetch: func(context.Context, Registry) (Token, error) {
 		t.Error("fetched with other credentials")
 		return Token{}, errors.New("no")

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecr-login/ecr-login/internal/testenv"
+
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
@@ -33,15 +35,15 @@ func connError(errno syscall.Errno) error {
 // testPolicy returns a policy whose clock advances only when told, whose
 // jitter returns the largest wait allowed (the worst case), and which records
 // the ceilings it was asked for.
-func testPolicy(deadline time.Duration) (*policy, *clock, *[]time.Duration) {
+func testPolicy(deadline time.Duration) (*policy, *testenv.Clock, *[]time.Duration) {
 	return testPolicyJitter(deadline, 1)
 }
 
 // testPolicyJitter draws every wait as fraction × its ceiling.
-func testPolicyJitter(deadline time.Duration, fraction float64) (*policy, *clock, *[]time.Duration) {
-	c := &clock{t: t0}
+func testPolicyJitter(deadline time.Duration, fraction float64) (*policy, *testenv.Clock, *[]time.Duration) {
+	c := testenv.NewClock(t0)
 	var ceilings []time.Duration
-	p := &policy{now: c.now, last: &lastError{}, logger: slog.New(slog.DiscardHandler)}
+	p := &policy{now: c.Now, last: &lastError{}, logger: slog.New(slog.DiscardHandler)}
 	if deadline > 0 {
 		p.deadline = t0.Add(deadline)
 	}
@@ -54,13 +56,13 @@ func testPolicyJitter(deadline time.Duration, fraction float64) (*policy, *clock
 
 // attempt runs one failed attempt through the policy the way the SDK's retry
 // middleware does, and advances the clock by the wait chosen.
-func attempt(p *policy, c *clock, err error) bool {
+func attempt(p *policy, c *testenv.Clock, err error) bool {
 	p.GetAttemptToken(context.Background())
 	if !p.IsErrorRetryable(err) {
 		return false
 	}
 	d, _ := p.RetryDelay(0, err)
-	c.set(c.now().Add(d))
+	c.Set(c.Now().Add(d))
 	return true
 }
 
@@ -71,8 +73,8 @@ func TestThrottlingRetriesWithFullJitterUntilTheDeadline(t *testing.T) {
 		for attempt(p, c, apiError("ThrottlingException")) {
 			n++
 			// Never a wait that ends later than attemptReserve before the deadline.
-			if c.now().After(p.deadline.Add(-attemptReserve)) {
-				t.Fatalf("attempt %d starts at %s, within %s of the deadline %s", n, c.now(), attemptReserve, p.deadline)
+			if c.Now().After(p.deadline.Add(-attemptReserve)) {
+				t.Fatalf("attempt %d starts at %s, within %s of the deadline %s", n, c.Now(), attemptReserve, p.deadline)
 			}
 			if n > 1000 {
 				t.Fatal("throttling retried forever")
@@ -92,8 +94,8 @@ func TestThrottlingRetriesWithFullJitterUntilTheDeadline(t *testing.T) {
 		}
 		// It stopped because the next wait did not fit, not earlier.
 		last := time.Duration(float64((*ceilings)[len(*ceilings)-1]) * fraction)
-		if !c.now().Add(last).After(p.deadline.Add(-attemptReserve)) {
-			t.Fatalf("fraction %v: stopped at %s although a %s wait fitted", fraction, c.now(), last)
+		if !c.Now().Add(last).After(p.deadline.Add(-attemptReserve)) {
+			t.Fatalf("fraction %v: stopped at %s although a %s wait fitted", fraction, c.Now(), last)
 		}
 		if !p.last.stoppedByDeadline() || p.last.count() != n {
 			t.Fatalf("stoppedByDeadline=%v count=%d, want true and %d", p.last.stoppedByDeadline(), p.last.count(), n)
@@ -139,8 +141,8 @@ func TestTransientFaultsGetTheStandardBudgetOfThreeAttempts(t *testing.T) {
 			if len(*ceilings) != 2 || (*ceilings)[0] != want[0] || (*ceilings)[1] != want[1] {
 				t.Fatalf("ceilings = %v, want %v", *ceilings, want)
 			}
-			if c.now().Sub(t0) > time.Second {
-				t.Fatalf("worst case took %s, want under a second", c.now().Sub(t0))
+			if c.Now().Sub(t0) > time.Second {
+				t.Fatalf("worst case took %s, want under a second", c.Now().Sub(t0))
 			}
 			if p.last.stoppedByDeadline() {
 				t.Fatal("the budget, not the deadline, ended it")

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecr-login/ecr-login/internal/testenv"
 )
 
 // Steady state: what one node costs ECR over a week. A node pulls every five
@@ -58,12 +60,12 @@ func nodeSchedule(seed uint64) []pullEvent {
 
 // runSchedule plays ev against h, checking every answer with check, and
 // returns the number of pulls.
-func runSchedule(t *testing.T, h *Helper, c *clock, ev []pullEvent, check func(now time.Time, cr Credentials) error) int {
+func runSchedule(t *testing.T, h *Helper, c *testenv.Clock, ev []pullEvent, check func(now time.Time, cr Credentials) error) int {
 	t.Helper()
 	pulls := 0
 	for i, e := range ev {
 		now := t0.Add(e.at)
-		c.set(now)
+		c.Set(now)
 		var wg sync.WaitGroup
 		errs := make(chan error, e.pulls)
 		for p := 0; p < e.pulls; p++ {
@@ -105,7 +107,7 @@ func TestSteadyStateAPICallsPerNode(t *testing.T) {
 		{"1h token, margin capped at 30m", time.Hour, DefaultRefreshMargin, 30 * time.Minute},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			c := &clock{t: t0}
+			c := testenv.NewClock(t0)
 			f := okFetcher(c, tc.lifetime)
 			h, _ := newTestHelper(t, testEnv(t, nil), f, c, func(cfg *Config) { cfg.RefreshMargin = tc.margin })
 			pulls := runSchedule(t, h, c, nodeSchedule(1), func(now time.Time, cr Credentials) error {
@@ -149,7 +151,7 @@ func TestNeverServesExpiredTokenOverAWeek(t *testing.T) {
 }
 
 func neverServesExpired(t *testing.T, margin time.Duration) {
-	c := &clock{t: t0}
+	c := testenv.NewClock(t0)
 	rng := rand.New(rand.NewPCG(uint64(margin), 7))
 	lifetimes := []time.Duration{12 * time.Hour, time.Hour, 20 * time.Minute, 3 * time.Hour}
 
@@ -164,7 +166,7 @@ func neverServesExpired(t *testing.T, margin time.Duration) {
 		if outage {
 			return Token{}, errors.New("connection reset by peer")
 		}
-		now := c.now()
+		now := c.Now()
 		life := lifetimes[len(issued)%len(lifetimes)]
 		tok := Token{Username: "AWS", Password: fmt.Sprintf("pw-%d", len(issued)), ExpiresAt: now.Add(life),
 			Endpoint: "https://" + reg.Host}
@@ -197,7 +199,7 @@ func neverServesExpired(t *testing.T, margin time.Duration) {
 	now := t0
 	served, failed, steps := 0, 0, 0
 	pull := func(at time.Time, n int) {
-		c.set(at)
+		c.Set(at)
 		var wg sync.WaitGroup
 		errs := make(chan error, n)
 		for p := 0; p < n; p++ {

@@ -71,7 +71,7 @@ func TestTokenCacheRefreshPoints(t *testing.T) {
 
 // The MFA session is reused only while it has SessionMinLife to live:
 // with less, the profile's chain (which prompts) is asked again.
-func TestMFASessionMinimumLife(t *testing.T) {
+func TestTokenCacheMFASessionMinimumLife(t *testing.T) {
 	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	exp := t0.Add(time.Hour)
 	store := cache.Open(t.TempDir())

@@ -290,10 +290,9 @@ func checkCrashCacheFile(path string) error {
 	if err != nil {
 		return err
 	}
-	var f struct {
-		Version int                        `json:"version"`
-		Entries map[string]json.RawMessage `json:"entries"`
-	}
+	// The product's own entry type, decoded strictly: a field it does not
+	// know fails.
+	var f cache.File
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&f); err != nil {
@@ -302,23 +301,8 @@ func checkCrashCacheFile(path string) error {
 	if f.Version != 1 {
 		return fmt.Errorf("cache file has version %d", f.Version)
 	}
-	for k, raw := range f.Entries {
-		var e struct {
-			Service     string    `json:"service"`
-			Region      string    `json:"region"`
-			IdentityID  string    `json:"identity_id"`
-			Identity    string    `json:"identity"`
-			Endpoint    string    `json:"endpoint"`
-			Username    string    `json:"username"`
-			Password    string    `json:"password"`
-			RequestedAt time.Time `json:"requested_at"`
-			ExpiresAt   time.Time `json:"expires_at"`
-		}
-		d := json.NewDecoder(bytes.NewReader(raw))
-		d.DisallowUnknownFields()
-		if err := d.Decode(&e); err != nil {
-			return fmt.Errorf("entry %q does not parse: %v", k, err)
-		}
+	for k, e := range f.Entries {
+		raw, _ := json.Marshal(e)
 		m := crashPassword.FindStringSubmatch(e.Password)
 		switch {
 		case e.Service != "ecr" || e.IdentityID == "" || e.Username != "AWS" || e.Endpoint == "":

@@ -1,19 +1,19 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ecr-login/ecr-login/cache"
+	"github.com/ecr-login/ecr-login/internal/testenv"
 
 	"github.com/ecr-login/ecr-login/ecr/ecrtest"
 )
@@ -22,24 +22,19 @@ import (
 // argv, the registry on stdin, the environment pointing the AWS SDK at an
 // in-process fake ECR that speaks the real wire protocol.
 
-var helperBin string
+var (
+	bins      testenv.Binaries
+	helperBin string
+)
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ecr-login-bin-")
-	if err != nil {
+	var err error
+	if helperBin, err = bins.Build("."); err != nil {
+		bins.Close()
 		panic(err)
 	}
-	helperBin = filepath.Join(dir, "docker-credential-ecr-login")
-	if runtime.GOOS == "windows" {
-		helperBin += ".exe"
-	}
-	out, err := exec.Command("go", "build", "-o", helperBin, ".").CombinedOutput()
-	if err != nil {
-		os.RemoveAll(dir)
-		panic("building the helper: " + err.Error() + "\n" + string(out))
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	bins.Close()
 	os.Exit(code)
 }
 
@@ -60,24 +55,15 @@ type run struct {
 	took           time.Duration
 }
 
-// baseEnv is a hermetic environment: static keys, no shared config, no IMDS,
-// both ECR endpoints at the fake, a private cache directory.
+// baseEnv is a hermetic environment (testenv.ChildEnv): static keys, no
+// shared config, no IMDS, the ECR, ECR Public and STS endpoints at the
+// fake, a private cache directory.
 func baseEnv(t *testing.T, fakeURL string) map[string]string {
 	t.Helper()
-	home := t.TempDir()
-	return map[string]string{
-		"HOME":                        home,
-		"PATH":                        os.Getenv("PATH"),
-		"AWS_ACCESS_KEY_ID":           "AKIDTESTKEY00001",
-		"AWS_SECRET_ACCESS_KEY":       secretKey,
-		"AWS_EC2_METADATA_DISABLED":   "true",
-		"AWS_ENDPOINT_URL_ECR":        fakeURL,
-		"AWS_ENDPOINT_URL_ECR_PUBLIC": fakeURL,
-		"AWS_ENDPOINT_URL_STS":        fakeURL,
-		"AWS_ECR_CACHE_DIR":           filepath.Join(home, "cache"),
-		"AWS_CONFIG_FILE":             filepath.Join(home, "aws-config"),
-		"AWS_SHARED_CREDENTIALS_FILE": filepath.Join(home, "aws-credentials"),
-	}
+	env := testenv.ChildEnv(t, fakeURL)
+	env["AWS_ACCESS_KEY_ID"] = "AKIDTESTKEY00001"
+	env["AWS_SECRET_ACCESS_KEY"] = secretKey
+	return env
 }
 
 func runHelper(t *testing.T, env map[string]string, verb, stdin string) run {
@@ -88,25 +74,7 @@ func runHelper(t *testing.T, env map[string]string, verb, stdin string) run {
 // runHelperArgs runs the helper with any arguments and checks that no secret leaked.
 func runHelperArgs(t *testing.T, env map[string]string, stdin string, args ...string) run {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, helperBin, args...)
-	for k, v := range env {
-		if v != "" {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-	}
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err := cmd.Run()
-	r := run{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
-	if ee, ok := err.(*exec.ExitError); ok {
-		r.code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running helper: %v", err)
-	}
+	r := invoke(t, invocation{args: args, env: env, stdin: []byte(stdin)})
 	for _, s := range []string{secretKey, sessionToken} {
 		if strings.Contains(r.stderr, s) || (strings.Contains(r.stdout, s)) {
 			t.Fatalf("secret %q leaked:\nstdout=%s\nstderr=%s", s, r.stdout, r.stderr)
@@ -504,10 +472,7 @@ func TestConcurrentColdGetsMakeOneAPICall(t *testing.T) {
 				t.Fatalf("%d concurrent cold gets made %d API calls, want 1", n, c)
 			}
 			data, err := os.ReadFile(filepath.Join(env["AWS_ECR_CACHE_DIR"], "ecr-login-cache.json"))
-			var f struct {
-				Version int
-				Entries map[string]json.RawMessage
-			}
+			var f cache.File
 			if err != nil || json.Unmarshal(data, &f) != nil || f.Version != 1 || len(f.Entries) != 1 {
 				t.Fatalf("cache file after the storm: %v %s", err, data)
 			}
@@ -516,23 +481,22 @@ func TestConcurrentColdGetsMakeOneAPICall(t *testing.T) {
 }
 
 func TestKilledFetcherReleasesTheLock(t *testing.T) {
-	fake := ecrtest.NewServer(ecrtest.WithFault(ecrtest.Fault{Kind: ecrtest.FaultStall, Times: 1}))
+	called := make(chan struct{})
+	var once sync.Once
+	fake := ecrtest.NewServer(ecrtest.WithFault(ecrtest.Fault{Kind: ecrtest.FaultStall, Times: 1}),
+		ecrtest.WithOnCall(func(ecrtest.Call) { once.Do(func() { close(called) }) }))
 	defer fake.Close()
 	env := baseEnv(t, fake.URL())
 	// The first process stalls inside ECR holding the fetch lock; kill it -9.
 	cmd := exec.Command(helperBin, "get")
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	cmd.Env = testenv.Environ(env)
 	cmd.Stdin = strings.NewReader(hostA)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for fake.CallCount() == 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if fake.CallCount() == 0 {
+	select {
+	case <-called:
+	case <-time.After(10 * time.Second):
 		cmd.Process.Kill()
 		t.Fatal("the first process never called ECR")
 	}

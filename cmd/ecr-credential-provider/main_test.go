@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecr-login/ecr-login/internal/testenv"
+
 	credv1 "k8s.io/kubelet/pkg/apis/credentialprovider/v1"
 	credv1alpha1 "k8s.io/kubelet/pkg/apis/credentialprovider/v1alpha1"
 	credv1beta1 "k8s.io/kubelet/pkg/apis/credentialprovider/v1beta1"
@@ -21,38 +23,30 @@ import (
 // These tests run the built provider the way kubelet does and decode its
 // answer strictly with kubelet's own API types.
 
-var providerBin string
+var (
+	bins        testenv.Binaries
+	providerBin string
+)
 
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "ecr-provider-bin-")
-	if err != nil {
+	var err error
+	if providerBin, err = bins.Build("."); err != nil {
+		bins.Close()
 		panic(err)
 	}
-	providerBin = filepath.Join(dir, "ecr-credential-provider")
-	if out, err := exec.Command("go", "build", "-o", providerBin, ".").CombinedOutput(); err != nil {
-		os.RemoveAll(dir)
-		panic("building the provider: " + err.Error() + "\n" + string(out))
-	}
 	code := m.Run()
-	os.RemoveAll(dir)
+	bins.Close()
 	os.Exit(code)
 }
 
 const host = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 
+// providerEnv is a hermetic environment (testenv.ChildEnv) with static keys.
 func providerEnv(t *testing.T, fakeURL string) []string {
-	home := t.TempDir()
-	return []string{
-		"HOME=" + home,
-		"AWS_ACCESS_KEY_ID=AKIDPROVIDER0001",
-		"AWS_SECRET_ACCESS_KEY=SENTINEL-provider-secret",
-		"AWS_EC2_METADATA_DISABLED=true",
-		"AWS_ENDPOINT_URL_ECR=" + fakeURL,
-		"AWS_ENDPOINT_URL_ECR_PUBLIC=" + fakeURL,
-		"AWS_ECR_CACHE_DIR=" + filepath.Join(home, "cache"),
-		"AWS_CONFIG_FILE=" + filepath.Join(home, "config"),
-		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "credentials"),
-	}
+	env := testenv.ChildEnv(t, fakeURL)
+	env["AWS_ACCESS_KEY_ID"] = "AKIDPROVIDER0001"
+	env["AWS_SECRET_ACCESS_KEY"] = "SENTINEL-provider-secret"
+	return testenv.Environ(env)
 }
 
 func runProvider(t *testing.T, env []string, stdin string) (int, []byte, string) {

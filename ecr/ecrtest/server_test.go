@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecr-login/ecr-login/internal/testenv"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -33,26 +35,6 @@ const (
 )
 
 // --- helpers ------------------------------------------------------------------
-
-// fakeClock is a settable clock for WithClock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{t: t} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 var t0 = time.Date(2024, 5, 30, 1, 2, 3, 456_000_000, time.UTC)
 
@@ -187,7 +169,7 @@ const validAuth = "AWS4-HMAC-SHA256 Credential=AKIDRAW/20240530/ap-south-1/ecr/a
 // --- success ------------------------------------------------------------------
 
 func TestECRSuccess(t *testing.T) {
-	clk := newFakeClock(t0)
+	clk := testenv.NewClock(t0)
 	s := newServer(t, WithPassword(testPassword), WithClock(clk.Now), WithLifetime(12*time.Hour), WithAccountID("210987654321"))
 	c := newECR(t, s, clientOpts{region: "eu-central-1", session: "sess-token"})
 
@@ -277,7 +259,7 @@ func TestECRRegistryIDs(t *testing.T) {
 }
 
 func TestECRPublicSuccess(t *testing.T) {
-	clk := newFakeClock(t0)
+	clk := testenv.NewClock(t0)
 	s := newServer(t, WithPassword(testPassword), WithClock(clk.Now), WithLifetime(time.Hour))
 	c := newPublic(t, s, clientOpts{akid: "AKIDPUBLIC"})
 	out, err := c.GetAuthorizationToken(ctxT(t), &ecrpublic.GetAuthorizationTokenInput{})
@@ -319,7 +301,7 @@ func TestPasswordFunc(t *testing.T) {
 
 // TestWireFormat checks the raw HTTP answer, independent of the SDK.
 func TestWireFormat(t *testing.T) {
-	clk := newFakeClock(t0)
+	clk := testenv.NewClock(t0)
 	s := newServer(t, WithPassword(testPassword), WithClock(clk.Now))
 	resp, body := rawPost(t, s.URL()+"/", TargetECR, validAuth, "{}")
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != ContentType || resp.Header.Get("X-Amzn-RequestId") == "" {
@@ -490,7 +472,7 @@ func TestFaultMessageOverride(t *testing.T) {
 }
 
 func TestPayloadFaults(t *testing.T) {
-	clk := newFakeClock(t0)
+	clk := testenv.NewClock(t0)
 	s := newServer(t, WithPassword(testPassword), WithClock(clk.Now))
 	ecrc := newECR(t, s, clientOpts{})
 	pubc := newPublic(t, s, clientOpts{})
@@ -634,17 +616,23 @@ func TestStall(t *testing.T) {
 		}
 	})
 	t.Run("close-releases", func(t *testing.T) {
-		s := NewServer(WithFault(Fault{Kind: FaultStall}))
+		arrived := make(chan struct{}, 1)
+		s := NewServer(WithFault(Fault{Kind: FaultStall}), WithOnCall(func(Call) {
+			select {
+			case arrived <- struct{}{}:
+			default:
+			}
+		}))
 		c := newECR(t, s, clientOpts{})
 		done := make(chan error, 1)
 		go func() {
 			_, err := c.GetAuthorizationToken(context.Background(), nil)
 			done <- err
 		}()
-		for deadline := time.Now().Add(5 * time.Second); s.CallCount() == 0; time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatal("stalled call never arrived")
-			}
+		select {
+		case <-arrived:
+		case <-time.After(5 * time.Second):
+			t.Fatal("stalled call never arrived")
 		}
 		closed := make(chan struct{})
 		go func() { s.Close(); close(closed) }()
@@ -757,7 +745,7 @@ func TestFaultKindText(t *testing.T) {
 // --- rate limiting ------------------------------------------------------------------
 
 func TestRateLimit(t *testing.T) {
-	clk := newFakeClock(t0) // frozen: the bucket only refills when we advance it
+	clk := testenv.NewClock(t0) // frozen: the bucket only refills when we advance it
 	s := newServer(t, WithClock(clk.Now), WithRateLimit(20, 5))
 	c := newECR(t, s, clientOpts{})
 	pc := newPublic(t, s, clientOpts{})

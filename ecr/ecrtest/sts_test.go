@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecr-login/ecr-login/internal/testenv"
+
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
@@ -81,7 +83,7 @@ func TestSTSGetCallerIdentityUser(t *testing.T) {
 }
 
 func TestSTSAssumeRole(t *testing.T) {
-	clk := newFakeClock(t0)
+	clk := testenv.NewClock(t0)
 	s := newServer(t, WithClock(clk.Now), WithPassword(testPassword))
 	c := newSTS(t, s, clientOpts{akid: testSourceKey})
 
@@ -164,7 +166,7 @@ func TestSTSAssumeRole(t *testing.T) {
 }
 
 func TestSTSTemporaryCredentialChecks(t *testing.T) {
-	clk := newFakeClock(t0)
+	clk := testenv.NewClock(t0)
 	s := newServer(t, WithClock(clk.Now))
 	out := assume(t, newSTS(t, s, clientOpts{}), &sts.AssumeRoleInput{RoleArn: aws.String(testRole), RoleSessionName: aws.String("s1"), DurationSeconds: aws.Int32(900)})
 	cr := out.Credentials
@@ -326,7 +328,7 @@ func TestSTSFaults(t *testing.T) {
 		t.Errorf("truncated XML: %v", err)
 	}
 
-	clk := newFakeClock(t0)
+	clk := testenv.NewClock(t0)
 	s = newServer(t, WithClock(clk.Now), WithFault(Fault{Kind: FaultExpiredAuth, Service: ServiceSTS}))
 	out := assume(t, newSTS(t, s, clientOpts{}), &sts.AssumeRoleInput{RoleArn: aws.String(testRole), RoleSessionName: aws.String("old")})
 	if want := t0.Add(-time.Hour).Truncate(time.Second); !aws.ToTime(out.Credentials.Expiration).Equal(want) {
@@ -366,7 +368,7 @@ func rawForm(t *testing.T, url, contentType, auth, body string) (*http.Response,
 }
 
 func TestSTSWireFormat(t *testing.T) {
-	clk := newFakeClock(t0)
+	clk := testenv.NewClock(t0)
 	s := newServer(t, WithClock(clk.Now))
 	const form = FormContentType + "; charset=utf-8"
 

@@ -11,7 +11,7 @@ import (
 )
 
 // runDockerVerb runs one protocol verb with a fake fetcher and env.
-func runDockerVerb(t *testing.T, env []string, verb, stdin string) (int, string, string, *fuzzFetcher) {
+func runDockerVerb(t *testing.T, env []string, verb, stdin string) (int, string, string, *fakeFetcher) {
 	t.Helper()
 	fake := newFuzzFetcher()
 	var stdout, stderr bytes.Buffer

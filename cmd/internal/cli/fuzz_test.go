@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -30,34 +29,13 @@ const (
 	fuzzDeadline = 5 * time.Second
 )
 
-// fuzzFetcher is a hand-written ecr.TokenFetcher that records its calls.
-type fuzzFetcher struct {
-	fetch func(ctx context.Context, reg ecr.Registry) (ecr.Token, error)
-
-	mu    sync.Mutex
-	calls []ecr.Registry
-}
-
-func (f *fuzzFetcher) FetchToken(ctx context.Context, reg ecr.Registry, via ecr.Access) (ecr.Token, error) {
-	if via != (ecr.Access{}) {
-		// No configuration file exists, so only the default chain is used.
-		return ecr.Token{}, errors.New("fuzzFetcher: unexpected access " + via.Profile + via.RoleARN)
-	}
-	f.mu.Lock()
-	f.calls = append(f.calls, reg)
-	f.mu.Unlock()
-	return f.fetch(ctx, reg)
-}
-
-func (f *fuzzFetcher) called() []ecr.Registry {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return append([]ecr.Registry(nil), f.calls...)
-}
-
 // newFuzzFetcher issues 12-hour tokens with fuzzTokenPassword.
-func newFuzzFetcher() *fuzzFetcher {
-	return &fuzzFetcher{fetch: func(ctx context.Context, reg ecr.Registry) (ecr.Token, error) {
+func newFuzzFetcher() *fakeFetcher {
+	return &fakeFetcher{fetch: func(ctx context.Context, reg ecr.Registry, via ecr.Access) (ecr.Token, error) {
+		if via != (ecr.Access{}) {
+			// No configuration file exists, so only the default chain is used.
+			return ecr.Token{}, errors.New("fakeFetcher: unexpected access " + via.Profile + via.RoleARN)
+		}
 		if err := ctx.Err(); err != nil {
 			return ecr.Token{}, err
 		}

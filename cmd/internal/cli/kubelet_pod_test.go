@@ -1,5 +1,3 @@
-//go:build unix
-
 package cli
 
 import (
@@ -8,7 +6,6 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,23 +23,15 @@ const (
 )
 
 // podFetcher records which access each fetch used and issues tokens valid
-// for lifetime from the clock's now.
-type podFetcher struct {
-	mu       sync.Mutex
-	vias     []ecr.Access
-	now      func() time.Time
-	lifetime time.Duration
-}
-
-func (f *podFetcher) FetchToken(ctx context.Context, reg ecr.Registry, via ecr.Access) (ecr.Token, error) {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	f.vias = append(f.vias, via)
-	pw := "node-password"
-	if via.WebIdentity != nil {
-		pw = "pod-password-" + via.WebIdentity.RoleARN
-	}
-	return ecr.Token{Username: "AWS", Password: pw, ExpiresAt: f.now().Add(f.lifetime), Endpoint: "https://" + reg.Host}, nil
+// for lifetime from now.
+func podFetcher(now func() time.Time, lifetime time.Duration) *fakeFetcher {
+	return &fakeFetcher{fetch: func(_ context.Context, reg ecr.Registry, via ecr.Access) (ecr.Token, error) {
+		pw := "node-password"
+		if via.WebIdentity != nil {
+			pw = "pod-password-" + via.WebIdentity.RoleARN
+		}
+		return ecr.Token{Username: "AWS", Password: pw, ExpiresAt: now().Add(lifetime), Endpoint: "https://" + reg.Host}, nil
+	}}
 }
 
 type podRun struct {
@@ -51,7 +40,7 @@ type podRun struct {
 	resp           providerResponse
 }
 
-func runPodProvider(t *testing.T, f *podFetcher, now func() time.Time, extraEnv []string, req map[string]any) podRun {
+func runPodProvider(t *testing.T, f *fakeFetcher, now func() time.Time, extraEnv []string, req map[string]any) podRun {
 	t.Helper()
 	home := t.TempDir()
 	env := append([]string{"HOME=" + home, "AWS_ACCESS_KEY_ID=AKIDNODE", "AWS_SECRET_ACCESS_KEY=SENTINEL-node-secret",
@@ -95,18 +84,18 @@ func TestProviderRoleChoice(t *testing.T) {
 		{"IRSA annotation when enabled", []string{EnvAcceptIRSAAnnotation + "=true"}, tok, map[string]string{AnnotationIRSARole: testRole + "-irsa"}, testRole + "-irsa"},
 		{"ECR annotation beats IRSA", []string{EnvAcceptIRSAAnnotation + "=true"}, tok, map[string]string{AnnotationIRSARole: testRole + "-irsa", AnnotationECRRole: testRole}, testRole},
 	} {
-		f := &podFetcher{now: now, lifetime: 12 * time.Hour}
+		f := podFetcher(now, 12*time.Hour)
 		req := map[string]any{"image": image, "serviceAccountAnnotations": tc.annotations}
 		if tc.token != "" {
 			req["serviceAccountToken"] = tc.token
 		}
 		r := runPodProvider(t, f, now, tc.env, req)
-		if r.code != 0 || len(f.vias) != 1 {
-			t.Errorf("%s: exit %d, %d fetches: %s", tc.name, r.code, len(f.vias), r.stderr)
+		if r.code != 0 || len(f.accesses()) != 1 {
+			t.Errorf("%s: exit %d, %d fetches: %s", tc.name, r.code, len(f.accesses()), r.stderr)
 			continue
 		}
 		got := ""
-		if w := f.vias[0].WebIdentity; w != nil {
+		if w := f.accesses()[0].WebIdentity; w != nil {
 			got = w.RoleARN
 			if w.Subject != "system:serviceaccount:shop:cart" {
 				t.Errorf("%s: subject %q", tc.name, w.Subject)
@@ -127,16 +116,16 @@ func TestProviderRoleChoice(t *testing.T) {
 
 func TestProviderRefusesUnreadableTokensAndBadSettings(t *testing.T) {
 	now := time.Now
-	f := &podFetcher{now: now, lifetime: 12 * time.Hour}
+	f := podFetcher(now, 12*time.Hour)
 	secret := "SENTINEL.sa-token-without-claims"
 	r := runPodProvider(t, f, now, nil, map[string]any{"image": testECRHost + "/app",
 		"serviceAccountToken": secret, "serviceAccountAnnotations": map[string]string{AnnotationECRRole: testRole}})
 	if r.code != 1 || r.stdout != "" || !strings.Contains(r.stderr, "service account token") ||
-		!strings.Contains(r.stderr, AnnotationECRRole) || len(f.vias) != 0 {
-		t.Errorf("unreadable token: exit %d, %d fetches, stdout %q, stderr %q", r.code, len(f.vias), r.stdout, r.stderr)
+		!strings.Contains(r.stderr, AnnotationECRRole) || len(f.accesses()) != 0 {
+		t.Errorf("unreadable token: exit %d, %d fetches, stdout %q, stderr %q", r.code, len(f.accesses()), r.stdout, r.stderr)
 	}
 	r = runPodProvider(t, f, now, []string{EnvAcceptIRSAAnnotation + "=maybe"}, map[string]any{"image": testECRHost + "/app"})
-	if r.code != 1 || !strings.Contains(r.stderr, EnvAcceptIRSAAnnotation) || len(f.vias) != 0 {
+	if r.code != 1 || !strings.Contains(r.stderr, EnvAcceptIRSAAnnotation) || len(f.accesses()) != 0 {
 		t.Errorf("bad setting: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
@@ -151,12 +140,12 @@ func TestProviderCacheDurationUsesTheInjectedClock(t *testing.T) {
 	req := map[string]any{"image": testECRHost + "/app", "serviceAccountToken": tok,
 		"serviceAccountAnnotations": map[string]string{AnnotationECRRole: testRole}}
 	// A token (or session) good for 1h: the margin is capped at half, 30m.
-	f := &podFetcher{now: now, lifetime: time.Hour}
+	f := podFetcher(now, time.Hour)
 	r := runPodProvider(t, f, now, nil, req)
 	if r.code != 0 || r.resp.CacheDuration != "30m0s" {
 		t.Fatalf("cacheDuration %q (exit %d %s), want 30m0s", r.resp.CacheDuration, r.code, r.stderr)
 	}
-	f2 := &podFetcher{now: now, lifetime: 12 * time.Hour}
+	f2 := podFetcher(now, 12*time.Hour)
 	r = runPodProvider(t, f2, now, nil, req)
 	if r.resp.CacheDuration != "11h0m0s" {
 		t.Fatalf("cacheDuration %q, want 11h0m0s (12h token, 1h margin)", r.resp.CacheDuration)
