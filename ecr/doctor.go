@@ -105,9 +105,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 func (h *Helper) probeCredentials(ctx context.Context, p CredentialProber, reg Registry, via Access, id Identity, add func(Check)) bool {
 	region := reg.Region
 	if region == "" {
-		if region = firstEnv(h.cfg.Env, "AWS_REGION", "AWS_DEFAULT_REGION"); region == "" {
-			region = "us-east-1"
-		}
+		region = defaultRegion(h.cfg.Env)
 	}
 	// Each step has its own time: one that hangs (an unreachable STS) is
 	// reported as its own failure and the steps after it still run.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -82,8 +83,9 @@ const (
 // FetcherOption configures an SDKFetcher.
 type FetcherOption func(*SDKFetcher)
 
-// WithEnv gives the fetcher the environment snapshot cmd/ took, to see
-// endpoint overrides (the SDK itself reads the process environment).
+// WithEnv gives the fetcher the environment snapshot cmd/ took (default:
+// the process environment). It must agree with the process environment,
+// which the SDK reads: see the rule in env.go.
 func WithEnv(env Getenv) FetcherOption { return func(f *SDKFetcher) { f.env = env } }
 
 // WithPrompter sets how MFA codes are asked for (default TTYPrompter("")).
@@ -110,7 +112,7 @@ func WithFetchLogger(l *slog.Logger) FetcherOption { return func(f *SDKFetcher) 
 // retry.go says: throttling while the deadline allows, 5xx and broken
 // connections within the SDK's standard budget of 3 attempts, refusals never.
 func NewSDKFetcher(opts ...FetcherOption) *SDKFetcher {
-	f := &SDKFetcher{env: func(string) string { return "" }, prompt: TTYPrompter(""), now: time.Now, logger: slog.New(slog.DiscardHandler)}
+	f := &SDKFetcher{env: os.Getenv, prompt: TTYPrompter(""), now: time.Now, logger: slog.New(slog.DiscardHandler)}
 	for _, o := range opts {
 		o(f)
 	}
@@ -192,6 +194,9 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		opts = append(opts, config.WithSharedConfigProfile(via.Profile))
 	}
 	opts = append(opts, extra...)
+	if err := checkSnapshot(f.env); err != nil {
+		return cfg, false, err
+	}
 	cfg, err = config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return cfg, false, err
@@ -233,13 +238,7 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 	if f.store == nil {
 		return time.Time{}, errors.New("the token cache is off (AWS_ECR_DISABLE_CACHE), so an MFA session cannot be kept")
 	}
-	region := f.env("AWS_REGION")
-	if region == "" {
-		region = f.env("AWS_DEFAULT_REGION")
-	}
-	if region == "" {
-		region = "us-east-1"
-	}
+	region := defaultRegion(f.env)
 	ctx, reap := withReaper(ctx)
 	defer reap()
 	cfg, _, err := f.loadConfig(ctx, region, Access{Profile: profile}, &lastError{}, true)
@@ -277,14 +276,7 @@ func (f *SDKFetcher) mfaSessionKey(via Access) string {
 
 // customEndpoint reports whether an endpoint URL is configured for reg's service.
 func (f *SDKFetcher) customEndpoint(reg Registry) bool {
-	if strings.EqualFold(f.env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
-		return false
-	}
-	svc := "AWS_ENDPOINT_URL_ECR"
-	if reg.Service == ServicePublic {
-		svc = "AWS_ENDPOINT_URL_ECR_PUBLIC"
-	}
-	return f.env(svc) != "" || f.env("AWS_ENDPOINT_URL") != ""
+	return envEndpointOverride(f.env, reg.Service)
 }
 
 func fetchPrivate(ctx context.Context, api privateAPI) (Token, error) {

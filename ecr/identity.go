@@ -129,17 +129,7 @@ var envKeyed = []string{
 	"AWS_LOGIN_CACHE_DIRECTORY",
 }
 
-// endpointKeyed are the environment variables that choose an endpoint: the
-// registry's, and those of the services credentials come from.
-var endpointKeyed = []string{
-	"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_ENDPOINT_URL",
-	"AWS_ENDPOINT_URL_ECR", "AWS_ENDPOINT_URL_ECR_PUBLIC", "AWS_ENDPOINT_URL_STS",
-	"AWS_ENDPOINT_URL_SSO", "AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SIGNIN",
-	// The endpoint variant the SDK picks for ECR (when the registry host
-	// does not decide it), STS, SSO and sign-in; use_fips_endpoint and
-	// use_dualstack_endpoint in a profile are keyed with the profile.
-	"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
-}
+// endpointKeyed (the endpoint variables) lives in env.go.
 
 // resolveIdentity is ResolveIdentity; a non-empty forcedProfile is a profile
 // chosen in code (a per-registry mapping, `login --profile`), which the SDK

@@ -37,6 +37,15 @@ type Config struct {
 }
 
 // Environ snapshots an environment list ("K=V") into a lookup function.
+//
+// The snapshot IS the process environment: the mains pass os.Environ() and
+// nothing changes the environment afterwards. It has to be, because the AWS
+// SDK takes no environment and reads the process's own; ecr's SDK fetcher
+// refuses a snapshot that disagrees with it on a variable the SDK or the
+// cache key reads (ecr/env.go). So a test may hand RunDocker or RunProvider
+// any list while the fetcher is a fake, but a test that runs the real SDK
+// sets the process environment (testenv.Hermetic) and passes os.Environ(),
+// or runs the built binary with the list as its environment.
 // On Windows names are looked up regardless of case, as os.Getenv (and so
 // the AWS SDK) does there: "set aws_profile=prod" selects a profile.
 func Environ(list []string) ecr.Getenv {

@@ -47,7 +47,8 @@ func newFuzzFetcher() *fakeFetcher {
 // fuzzEnv is a hermetic environment: static keys, no shared config files
 // and no ~/.ecr/config.yaml (HOME is an empty directory), no IMDS, every
 // endpoint on a closed loopback port (the fake fetcher means the SDK never
-// runs; this is belt and braces), debug logging so that every log line is
+// runs; if it did, it would refuse this list, which is not the process
+// environment: see Environ), debug logging so that every log line is
 // checked for secrets, and the cache in cacheDir.
 func fuzzEnv(home, cacheDir string) []string {
 	return []string{
