@@ -19,9 +19,6 @@ import (
 	"github.com/ecr-login/ecr-login/ecr"
 )
 
-// cacheExitUsage is the exit code for a bad command line.
-const cacheExitUsage = 2
-
 const cacheUsage = `usage: %[1]s cache list [--json]
        %[1]s cache clear [REGISTRY | --region REGION] [--dry-run]
 
@@ -76,7 +73,7 @@ func runCache(args []string, stdout, stderr io.Writer, environ []string, now fun
 	usage := fmt.Sprintf(cacheUsage, DockerHelperName)
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
-		return cacheExitUsage
+		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
 	switch cmd {
@@ -197,7 +194,7 @@ func runCache(args []string, stdout, stderr io.Writer, environ []string, now fun
 
 func cacheUsageError(stderr io.Writer, usage, msg string) int {
 	fmt.Fprintf(stderr, "%s cache: %s\n\n%s", DockerHelperName, msg, usage)
-	return cacheExitUsage
+	return exitUsage
 }
 
 // cacheRows turns entries (those match accepts; all if match is nil) into
