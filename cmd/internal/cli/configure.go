@@ -947,47 +947,6 @@ func diffLines(a, b []string) []diffOp {
 
 // Kubelet credential provider configuration.
 
-// ecrSuffixes mirrors the DNS suffixes ecr.ParseRegistry accepts for private
-// registries (ecr/registry.go dnsSuffixes) and whether each is dual-stack.
-// configure_test.go reads ecr/registry.go and checks that this list, and the
-// globs built from it, agree with ParseRegistry.
-var ecrSuffixes = []struct {
-	suffix    string
-	dualStack bool
-}{
-	{"amazonaws.com", false},
-	{"amazonaws.com.cn", false},
-	{"c2s.ic.gov", false},
-	{"sc2s.sgov.gov", false},
-	{"cloud.adc-e.uk", false},
-	{"csp.hci.ic.gov", false},
-	{"amazonaws.eu", false},
-	{"on.aws", true},
-	{"on.amazonwebservices.com.cn", true},
-}
-
-// ecrEndpoints are the endpoint labels ParseRegistry accepts on standard
-// and dual-stack suffixes.
-var ecrEndpoints = map[bool][]string{
-	false: {"dkr.ecr", "dkr.ecr-fips"},
-	true:  {"dkr-ecr", "dkr-ecr-fips"},
-}
-
-// ecrPublicHosts mirrors the ECR Public hosts ParseRegistry accepts.
-var ecrPublicHosts = []string{"public.ecr.aws", "ecr-public.aws.com"}
-
-// kubeletMatchImages is one kubelet glob per ECR host shape. A kubelet "*"
-// matches exactly one DNS label, here the account ID and the region.
-func kubeletMatchImages() []string {
-	var globs []string
-	for _, s := range ecrSuffixes {
-		for _, ep := range ecrEndpoints[s.dualStack] {
-			globs = append(globs, "*."+ep+".*."+s.suffix)
-		}
-	}
-	return append(globs, ecrPublicHosts...)
-}
-
 const (
 	kubeletConfigPath = "/etc/kubernetes/ecr-credential-provider.yaml"
 	kubeletBinDir     = "/usr/local/bin"
@@ -1067,7 +1026,7 @@ providers:
   - name: %[3]s
     matchImages:
 `, DockerHelperName, kubeletConfigPath, ProviderName, kubeletBinDir, apiVersion)
-	for _, g := range kubeletMatchImages() {
+	for _, g := range ecr.KubeletMatchImages() {
 		fmt.Fprintf(&b, "      - %q\n", g)
 	}
 	fmt.Fprintf(&b, `    defaultCacheDuration: %q
