@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ecr-login/ecr-login/ecr"
+	"github.com/ecr-login/ecr-login/internal/textdiff"
 )
 
 // credHelpers finds the top-level "credHelpers" member (Docker matches keys
@@ -139,7 +140,7 @@ func runConfigureRemove(cmd string, regs []string, dryRun bool, authFile *string
 		fmt.Fprintf(stdout, "Dry run: would change %s:\n", target)
 		printRemovals(stdout, e.changes)
 		fmt.Fprintln(stdout)
-		fmt.Fprint(stdout, unifiedDiff(e.oldLabel(), path+" (new)", e.oldPretty, e.newPretty))
+		fmt.Fprint(stdout, textdiff.Unified(e.oldLabel(), path+" (new)", e.oldPretty, e.newPretty))
 		if !bytes.Equal(e.old, e.oldPretty) {
 			fmt.Fprintln(stdout, "\n(The file would also be re-indented; the diff compares both versions re-indented the same way.)")
 		}
