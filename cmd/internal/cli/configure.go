@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ecr-login/ecr-login/ecr"
+	"github.com/ecr-login/ecr-login/internal/jsonedit"
 	"github.com/ecr-login/ecr-login/internal/textdiff"
 )
 
@@ -555,145 +556,23 @@ func writeConfigAtomic(path string, data []byte, prepare ...func(*os.File) error
 	return nil
 }
 
-// jsonMember is one key of a JSON object, kept as written.
-type jsonMember struct {
-	rawKey []byte // the key's JSON string token as written
-	key    string
-	value  json.RawMessage
-}
-
 // configDoc is a config file's top-level object in file order.
 type configDoc struct {
-	members []jsonMember
+	members []jsonedit.Member
 }
 
 // parseConfig parses a config file. Empty (or all-space) data is an empty object.
 func parseConfig(data []byte) (*configDoc, error) {
-	if len(bytes.TrimSpace(data)) == 0 {
-		return &configDoc{}, nil
-	}
-	ms, err := parseJSONObject(data, true)
+	ms, err := jsonedit.ParseFile(data)
 	if err != nil {
 		return nil, err
 	}
 	return &configDoc{members: ms}, nil
 }
 
-// checkJSONSyntax reports a JSON syntax error in data with its line and column.
-// (json.Unmarshal's offsets are exact; json.Decoder's are not always.)
-func checkJSONSyntax(data []byte) error {
-	var raw json.RawMessage
-	err := json.Unmarshal(data, &raw)
-	var se *json.SyntaxError
-	if !errors.As(err, &se) {
-		return err
-	}
-	off := se.Offset
-	if off == int64(len(data)) && strings.Contains(se.Error(), "end of JSON input") {
-		off++ // point past the end, not at the last byte
-	}
-	hint := ""
-	if bytes.HasPrefix(data, []byte("\xef\xbb\xbf")) {
-		hint = "; it starts with a UTF-8 byte-order mark, which Docker cannot read either"
-	}
-	return fmt.Errorf("not valid JSON: %v (at %s)%s", se, jsonLineCol(data, off), hint)
-}
-
-// parseJSONObject parses data as one JSON object and returns its members in
-// order. With top, errors describe the file and carry line:column.
-func parseJSONObject(data []byte, top bool) ([]jsonMember, error) {
-	if err := checkJSONSyntax(data); err != nil {
-		return nil, err
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	fail := func(err error) ([]jsonMember, error) {
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &se):
-			return nil, fmt.Errorf("not valid JSON: %v (at %s)", se, jsonLineCol(data, se.Offset))
-		case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-			return nil, fmt.Errorf("not valid JSON: unexpected end of input (at %s)", jsonLineCol(data, int64(len(data))+1))
-		}
-		return nil, fmt.Errorf("not valid JSON: %v", err)
-	}
-	tok, err := dec.Token()
-	if err != nil {
-		return fail(err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		what := describeJSONToken(tok)
-		if top {
-			return nil, fmt.Errorf("the top level is %s, not a JSON object", what)
-		}
-		return nil, fmt.Errorf("is %s, not a JSON object", what)
-	}
-	var ms []jsonMember
-	for dec.More() {
-		before := dec.InputOffset()
-		tok, err := dec.Token()
-		if err != nil {
-			return fail(err)
-		}
-		key, ok := tok.(string)
-		if !ok { // the decoder reports a syntax error first; be safe anyway
-			return nil, fmt.Errorf("not valid JSON: object key is not a string (at %s)", jsonLineCol(data, before+1))
-		}
-		rawKey := bytes.TrimLeft(data[before:dec.InputOffset()], " \t\r\n,")
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return fail(err)
-		}
-		ms = append(ms, jsonMember{rawKey: bytes.Clone(rawKey), key: key, value: bytes.TrimSpace(v)})
-	}
-	if _, err := dec.Token(); err != nil { // the closing '}'
-		return fail(err)
-	}
-	off := dec.InputOffset()
-	if _, err := dec.Token(); err != io.EOF {
-		if err != nil {
-			return fail(err)
-		}
-		rest := data[off:]
-		off += int64(len(rest) - len(bytes.TrimLeft(rest, " \t\r\n")))
-		return nil, fmt.Errorf("not valid JSON: more data after the top-level object (at %s)", jsonLineCol(data, off+1))
-	}
-	return ms, nil
-}
-
-// describeJSONToken names the kind of JSON value tok starts.
-func describeJSONToken(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '[' {
-			return "an array"
-		}
-	case string:
-		return "a string"
-	case json.Number, float64:
-		return "a number"
-	case bool:
-		return "a boolean"
-	case nil:
-		return "null"
-	}
-	return fmt.Sprintf("%v", tok)
-}
-
-// jsonLineCol describes the byte at 1-based offset off (as json.SyntaxError
-// counts: the error is at the off-th byte) as "line L, column C".
-func jsonLineCol(data []byte, off int64) string {
-	if off < 1 {
-		off = 1
-	}
-	if off > int64(len(data))+1 {
-		off = int64(len(data)) + 1
-	}
-	before := data[:off-1]
-	line := 1 + bytes.Count(before, []byte("\n"))
-	col := len(before) - bytes.LastIndexByte(before, '\n')
-	return fmt.Sprintf("line %d, column %d", line, col)
-}
+// render writes the document as Docker does: tab-indented, keys in file
+// order, values as written, and a final newline.
+func (d *configDoc) render() []byte { return jsonedit.RenderFile(d.members) }
 
 // Docker and the containers tools decode config files with encoding/json,
 // which matches keys to struct fields case-insensitively (strings.EqualFold):
@@ -703,9 +582,9 @@ func jsonLineCol(data []byte, off int64) string {
 func (d *configDoc) credsStore() string {
 	var s string
 	for _, m := range d.members {
-		if strings.EqualFold(m.key, "credsStore") {
+		if strings.EqualFold(m.Key, "credsStore") {
 			s = ""
-			_ = json.Unmarshal(m.value, &s)
+			_ = json.Unmarshal(m.Value, &s)
 		}
 	}
 	return s
@@ -726,20 +605,19 @@ func (d *configDoc) setHelpers(hosts []string) ([]helperChange, error) {
 		found := false
 		var was string
 		for i := range entries {
-			if entries[i].key != h {
+			if entries[i].Key != h {
 				continue
 			}
 			found = true
 			// Duplicate keys: the last one is what Docker uses; set them all.
-			_ = json.Unmarshal(entries[i].value, &was)
-			if !bytes.Equal(entries[i].value, want) {
-				entries[i].value = want
+			_ = json.Unmarshal(entries[i].Value, &was)
+			if !bytes.Equal(entries[i].Value, want) {
+				entries[i].Value = want
 			}
 		}
 		switch {
 		case !found:
-			k, _ := marshalJSONString(h)
-			entries = append(entries, jsonMember{rawKey: k, key: h, value: want})
+			entries = append(entries, jsonedit.NewMember(h, want))
 			changes = append(changes, helperChange{host: h})
 		case was != credHelperName:
 			changes = append(changes, helperChange{host: h, was: was})
@@ -748,74 +626,13 @@ func (d *configDoc) setHelpers(hosts []string) ([]helperChange, error) {
 	if len(changes) == 0 {
 		return nil, nil
 	}
-	val := renderJSONObject(entries, "\t")
+	val := jsonedit.Render(entries, "\t")
 	if idx >= 0 {
-		d.members[idx].value = val
+		d.members[idx].Value = val
 	} else {
-		d.members = append(d.members, jsonMember{rawKey: []byte(`"credHelpers"`), key: "credHelpers", value: val})
+		d.members = append(d.members, jsonedit.NewMember("credHelpers", val))
 	}
 	return changes, nil
-}
-
-// describeJSONValue names the kind of the JSON value v.
-func describeJSONValue(v json.RawMessage) string {
-	if len(v) == 0 {
-		return "empty"
-	}
-	switch v[0] {
-	case '{':
-		return "an object"
-	case '[':
-		return "an array"
-	case '"':
-		return "a string"
-	case 't', 'f':
-		return "a boolean"
-	case 'n':
-		return "null"
-	}
-	return "a number"
-}
-
-func marshalJSONString(s string) ([]byte, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(s); err != nil {
-		return nil, err
-	}
-	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
-}
-
-// render writes the document as Docker does: tab-indented, keys in file
-// order, values as written, and a final newline.
-func (d *configDoc) render() []byte {
-	b := renderJSONObject(d.members, "")
-	return append(b, '\n')
-}
-
-// renderJSONObject writes members as a JSON object indented by one tab per
-// level, starting at prefix.
-func renderJSONObject(ms []jsonMember, prefix string) []byte {
-	if len(ms) == 0 {
-		return []byte("{}")
-	}
-	var b bytes.Buffer
-	b.WriteString("{\n")
-	for i, m := range ms {
-		b.WriteString(prefix + "\t")
-		b.Write(m.rawKey)
-		b.WriteString(": ")
-		if err := json.Indent(&b, m.value, prefix+"\t", "\t"); err != nil {
-			b.Write(m.value) // cannot happen: the value was decoded as JSON
-		}
-		if i < len(ms)-1 {
-			b.WriteByte(',')
-		}
-		b.WriteByte('\n')
-	}
-	b.WriteString(prefix + "}")
-	return b.Bytes()
 }
 
 // Kubelet credential provider configuration.
