@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ecr-login/ecr-login/ecr"
+	"github.com/ecr-login/ecr-login/internal/atomicfile"
 	"github.com/ecr-login/ecr-login/internal/jsonedit"
 	"github.com/ecr-login/ecr-login/internal/textdiff"
 )
@@ -495,7 +496,8 @@ func (e *configEdit) volatile(env ecr.Getenv) bool {
 }
 
 // write creates the target's directory (0700) if needed and replaces the
-// target atomically.
+// target atomically, keeping its owner (configwrite.go) and syncing the
+// directory so the rename itself is durable.
 func (e *configEdit) write() error {
 	dir := filepath.Dir(e.target)
 	if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
@@ -506,54 +508,7 @@ func (e *configEdit) write() error {
 			return err
 		}
 	}
-	return writeConfigAtomic(e.target, e.newPretty, keepOwner(e.target))
-}
-
-// writeConfigAtomic replaces path with data: a 0600 temporary file in the same
-// directory, written, synced and renamed over path. The temporary file is
-// removed on every error. prepare, if not nil, runs on the temporary file
-// before the rename (keepOwner).
-func writeConfigAtomic(path string, data []byte, prepare ...func(*os.File) error) (err error) {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if err = f.Chmod(0o600); err != nil {
-		return err
-	}
-	for _, p := range prepare {
-		if p != nil {
-			if err = p(f); err != nil {
-				return err
-			}
-		}
-	}
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, path); err != nil {
-		return err
-	}
-	// Make the rename durable; not possible (nor needed) everywhere.
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		d.Close()
-	}
-	return nil
+	return atomicfile.Write(e.target, e.newPretty, atomicfile.Options{Prepare: keepOwner(e.target), SyncDir: true})
 }
 
 // configDoc is a config file's top-level object in file order.
