@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"syscall"
 )
 
@@ -40,11 +39,6 @@ func tryLock(f *os.File) (bool, error) {
 			return false, err
 		}
 	}
-}
-
-// replaceFile renames dir/from over dir/to; rename(2) is atomic.
-func replaceFile(dir, from, to string) error {
-	return os.Rename(filepath.Join(dir, from), filepath.Join(dir, to))
 }
 
 func unlockFile(f *os.File) { _ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN) }

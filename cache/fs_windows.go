@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"golang.org/x/sys/windows"
 )
 
 // openNoFollow opens the cache file for reading. Unlike os.Open it shares
 // delete access (FILE_SHARE_DELETE), so that while one process reads the file
-// another can still replace it (see replaceFile); os.Open's handle would make
+// another can still replace it (see atomicfile.Replace); os.Open's handle would make
 // every writer fail with "Access is denied" until the reader closes it.
 func openNoFollow(path string) (*os.File, error) {
 	fi, err := os.Lstat(path)
@@ -34,27 +33,6 @@ func openNoFollow(path string) (*os.File, error) {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
 	return os.NewFile(uintptr(h), path), nil
-}
-
-// replaceBudget bounds how long replaceFile retries while another program
-// (an antivirus scanner, a backup or indexing service, an editor) holds the
-// target open without sharing delete access.
-const replaceBudget = time.Second
-
-// replaceFile renames dir/from over dir/to. os.Root's Rename uses POSIX
-// semantics where the file system has them (NTFS, Windows 10 1809 and later),
-// which replace a file that others have open with FILE_SHARE_DELETE, as every
-// reader of this package does; elsewhere it falls back to a classic replace.
-// A sharing violation is retried for up to replaceBudget.
-func replaceFile(dir, from, to string) error {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return err
-	}
-	defer root.Close()
-	return retryBusy(func() error { return root.Rename(from, to) }, func(err error) bool {
-		return errors.Is(err, windows.ERROR_ACCESS_DENIED) || errors.Is(err, windows.ERROR_SHARING_VIOLATION)
-	}, replaceBudget)
 }
 
 func openLockFile(path string) (*os.File, error) {

@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/ecr-login/ecr-login/internal/atomicfile"
 )
 
 // replaceWhileOpenWorks reports whether this platform can rename a file over
@@ -26,7 +28,7 @@ func replaceWhileOpenWorks(t *testing.T) bool {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	return replaceFile(dir, "b", "a") == nil
+	return atomicfile.Replace(dir, "b", "a") == nil
 }
 
 // TestPutWhileReaderHasFileOpen: a reader holding the cache file open does not

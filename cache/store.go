@@ -16,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ecr-login/ecr-login/internal/atomicfile"
 )
 
 // File names inside the cache directory. They differ from the awslabs
@@ -313,39 +315,15 @@ func (s *Store) removeStaleTemps() {
 	}
 }
 
-// writeAtomic replaces dir/name with data: a temp file in dir, 0600 before any
-// byte is written, fsync, rename. The temp file is removed on every error path.
-// rename replaces a symlink at the target instead of following it.
+// writeAtomic replaces dir/name with data through atomicfile.Write (a 0600
+// temp file in dir, fsync, rename; the temp file removed on every error
+// path), under the temp name removeStaleTemps looks for.
 //
-// The file's fsync stays: it surfaces ENOSPC from delayed allocation before
-// the rename, so a full file system never replaces a good cache with an empty
-// one. The directory is not fsynced after the rename (it cost a cold get ~7 ms
+// The directory is not fsynced after the rename (it cost a cold get ~7 ms
 // on the bench machine): a power cut before the rename reaches the disk leaves
 // the previous file, complete, so the worst case is a token fetched again.
-func writeAtomic(dir, name string, data []byte) (err error) {
-	tmp, err := os.CreateTemp(dir, "."+name+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("writing token cache: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(0o600); err != nil {
-		return fmt.Errorf("writing token cache: %w", err)
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return fmt.Errorf("writing token cache: %w", err)
-	}
-	if err = tmp.Sync(); err != nil {
-		return fmt.Errorf("writing token cache: %w", err)
-	}
-	if err = tmp.Close(); err != nil {
-		return fmt.Errorf("writing token cache: %w", err)
-	}
-	if err = replaceFile(dir, filepath.Base(tmp.Name()), name); err != nil {
+func writeAtomic(dir, name string, data []byte) error {
+	if err := atomicfile.Write(filepath.Join(dir, name), data, atomicfile.Options{TempPattern: "." + name + ".*.tmp"}); err != nil {
 		return fmt.Errorf("writing token cache: %w", err)
 	}
 	return nil

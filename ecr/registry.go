@@ -40,25 +40,37 @@ const maxInputLen = 4096
 // privateHost matches ACCOUNT.ENDPOINT.REGION.SUFFIX. The region grammar
 // ends in digits and every suffix starts with a letter, so the split is
 // unambiguous.
+// The endpoint alternatives come from endpoints.
 var privateHost = regexp.MustCompile(
-	`^([0-9]{12})\.(dkr\.ecr|dkr\.ecr-fips|dkr-ecr|dkr-ecr-fips)\.` +
+	`^([0-9]{12})\.(` + strings.ReplaceAll(regexp.QuoteMeta(strings.Join(slices.Concat(endpoints[false], endpoints[true]), " ")), " ", "|") + `)\.` +
 		`([a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2})\.([a-z0-9.-]+)$`)
 
-// dnsSuffixes maps each DNS suffix to whether it is a dual-stack suffix and
-// the partitions whose regions it serves.
-var dnsSuffixes = map[string]struct {
+// endpoints are the registry endpoint labels (the host's second label) on
+// standard (false) and dual-stack (true) DNS suffixes.
+var endpoints = map[bool][]string{
+	false: {"dkr.ecr", "dkr.ecr-fips"},
+	true:  {"dkr-ecr", "dkr-ecr-fips"},
+}
+
+// dnsSuffixes are the DNS suffixes of private registries, in the order
+// KubeletMatchImages lists them, each with whether it is a dual-stack
+// suffix and the partitions whose regions it serves.
+var dnsSuffixes = []dnsSuffix{
+	{"amazonaws.com", false, []string{"aws", "aws-us-gov"}},
+	{"amazonaws.com.cn", false, []string{"aws-cn"}},
+	{"c2s.ic.gov", false, []string{"aws-iso"}},
+	{"sc2s.sgov.gov", false, []string{"aws-iso-b"}},
+	{"cloud.adc-e.uk", false, []string{"aws-iso-e"}},
+	{"csp.hci.ic.gov", false, []string{"aws-iso-f"}},
+	{"amazonaws.eu", false, []string{"aws-eusc"}},
+	{"on.aws", true, []string{"aws", "aws-us-gov"}},
+	{"on.amazonwebservices.com.cn", true, []string{"aws-cn"}},
+}
+
+type dnsSuffix struct {
+	suffix     string
 	dualStack  bool
 	partitions []string
-}{
-	"amazonaws.com":               {false, []string{"aws", "aws-us-gov"}},
-	"amazonaws.com.cn":            {false, []string{"aws-cn"}},
-	"c2s.ic.gov":                  {false, []string{"aws-iso"}},
-	"sc2s.sgov.gov":               {false, []string{"aws-iso-b"}},
-	"cloud.adc-e.uk":              {false, []string{"aws-iso-e"}},
-	"csp.hci.ic.gov":              {false, []string{"aws-iso-f"}},
-	"amazonaws.eu":                {false, []string{"aws-eusc"}},
-	"on.aws":                      {true, []string{"aws", "aws-us-gov"}},
-	"on.amazonwebservices.com.cn": {true, []string{"aws-cn"}},
 }
 
 // regionPrefixes maps region-name prefixes to their partition; a region
@@ -74,9 +86,21 @@ var regionPrefixes = []struct{ prefix, partition string }{
 }
 
 // publicHosts are the ECR Public registry hosts.
-var publicHosts = map[string]bool{
-	"public.ecr.aws":     true,
-	"ecr-public.aws.com": true,
+var publicHosts = []string{"public.ecr.aws", "ecr-public.aws.com"}
+
+// KubeletMatchImages is one kubelet matchImages glob per host shape
+// ParseRegistry accepts: ACCOUNT.ENDPOINT.REGION.SUFFIX with a "*" (one DNS
+// label, as the kubelet matches) for the account and the region, then the
+// ECR Public hosts. A glob cannot tell partitions apart, so a glob may also
+// match hosts ParseRegistry refuses (a China region on amazonaws.com).
+func KubeletMatchImages() []string {
+	var globs []string
+	for _, s := range dnsSuffixes {
+		for _, ep := range endpoints[s.dualStack] {
+			globs = append(globs, "*."+ep+".*."+s.suffix)
+		}
+	}
+	return append(globs, publicHosts...)
 }
 
 // ParseRegistry accepts a server URL in any form Docker-protocol clients
@@ -87,7 +111,7 @@ func ParseRegistry(serverURL string) (Registry, error) {
 	if err != nil {
 		return Registry{}, fmt.Errorf("%w: %s", ErrNotECR, err)
 	}
-	if publicHosts[host] {
+	if slices.Contains(publicHosts, host) {
 		return Registry{Host: host, Service: ServicePublic, Region: "us-east-1", Partition: "aws"}, nil
 	}
 	m := privateHost.FindStringSubmatch(host)
@@ -95,10 +119,11 @@ func ParseRegistry(serverURL string) (Registry, error) {
 		return Registry{}, fmt.Errorf("%w: host %q", ErrNotECR, host)
 	}
 	account, endpoint, region, suffix := m[1], m[2], m[3], m[4]
-	s, ok := dnsSuffixes[suffix]
-	if !ok {
+	i := slices.IndexFunc(dnsSuffixes, func(s dnsSuffix) bool { return s.suffix == suffix })
+	if i < 0 {
 		return Registry{}, fmt.Errorf("%w: host %q: unknown DNS suffix", ErrNotECR, host)
 	}
+	s := dnsSuffixes[i]
 	dualStack := strings.HasPrefix(endpoint, "dkr-ecr")
 	if dualStack != s.dualStack {
 		return Registry{}, fmt.Errorf("%w: host %q: endpoint %q not valid on %q", ErrNotECR, host, endpoint, suffix)

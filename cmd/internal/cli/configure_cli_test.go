@@ -64,22 +64,3 @@ func TestConfigureHelperNotOnPath(t *testing.T) {
 		t.Errorf("PATH warning with the helper installed: %q", stderr)
 	}
 }
-
-func TestConfigureUnifiedDiff(t *testing.T) {
-	t.Parallel()
-	a := []byte("a\nb\nc\nd\ne\nf\ng\nh\ni\nj\nk\n")
-	b := []byte("a\nb\nc\nd\nE\nf\ng\nh\ni\nj\nk\nl\n")
-	want := "--- x\n+++ y\n@@ -2,10 +2,11 @@\n b\n c\n d\n-e\n+E\n f\n g\n h\n i\n j\n k\n+l\n"
-	if got := unifiedDiff("x", "y", a, b); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-	far := []byte("1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n12\n")
-	far2 := []byte("0\n1\n2\n3\n4\n5\n6\n7\n8\n9\n10\n11\n")
-	want = "--- x\n+++ y\n@@ -1,3 +1,4 @@\n+0\n 1\n 2\n 3\n@@ -9,4 +10,3 @@\n 9\n 10\n 11\n-12\n"
-	if got := unifiedDiff("x", "y", far, far2); got != want {
-		t.Errorf("got\n%s\nwant\n%s", got, want)
-	}
-	if got := unifiedDiff("x", "y", nil, []byte("{}\n")); got != "--- x\n+++ y\n@@ -0,0 +1,1 @@\n+{}\n" {
-		t.Errorf("from nothing: %q", got)
-	}
-}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,23 +51,5 @@ func checkMode(t *testing.T, path string, want fs.FileMode) {
 	}
 	if got := fi.Mode().Perm(); got != want {
 		t.Errorf("%s: mode %04o, want %04o", path, got, want)
-	}
-}
-
-func TestConfigureWriteAtomicCleansUp(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	// Renaming a file over a non-empty directory fails.
-	target := filepath.Join(dir, "config.json")
-	writeFile(t, filepath.Join(target, "x"), nil, 0o600)
-	if err := writeConfigAtomic(target, []byte("{}\n")); err == nil {
-		t.Fatal("no error")
-	}
-	if names := dirNames(t, dir); !slices.Equal(names, []string{"config.json"}) {
-		t.Errorf("temporary file left: %v", names)
-	}
-	// A directory that does not exist: nothing to clean, an error.
-	if err := writeConfigAtomic(filepath.Join(dir, "nope", "config.json"), nil); err == nil {
-		t.Fatal("no error")
 	}
 }

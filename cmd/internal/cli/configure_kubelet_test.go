@@ -6,13 +6,9 @@
 package cli
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"net"
 	"net/url"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,7 +157,7 @@ func TestConfigureKubelet(t *testing.T) {
 				t.Errorf("comments lack %q", want)
 			}
 		}
-		if !slices.Equal(globs, kubeletMatchImages()) {
+		if !slices.Equal(globs, ecr.KubeletMatchImages()) {
 			t.Errorf("globs %v", globs)
 		}
 		for _, want := range []string{
@@ -181,61 +177,6 @@ func TestConfigureKubelet(t *testing.T) {
 	}
 }
 
-// ecrFacts reads the DNS suffixes (with their dual-stack flag) and the ECR
-// Public hosts from ecr/registry.go, so a suffix added there without a glob
-// here fails this test instead of silently missing from kubelet's config.
-func ecrFacts(t *testing.T) (suffixes map[string]bool, public []string) {
-	t.Helper()
-	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "..", "..", "ecr", "registry.go"), nil, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	lit := func(name string) *ast.CompositeLit {
-		for _, d := range f.Decls {
-			g, ok := d.(*ast.GenDecl)
-			if !ok {
-				continue
-			}
-			for _, s := range g.Specs {
-				if vs, ok := s.(*ast.ValueSpec); ok && len(vs.Names) == 1 && vs.Names[0].Name == name && len(vs.Values) == 1 {
-					if cl, ok := vs.Values[0].(*ast.CompositeLit); ok {
-						return cl
-					}
-				}
-			}
-		}
-		t.Fatalf("ecr/registry.go: no composite literal %s; update ecrFacts and ecrSuffixes in configure.go", name)
-		return nil
-	}
-	key := func(e ast.Expr) string {
-		bl, ok := e.(*ast.KeyValueExpr).Key.(*ast.BasicLit)
-		if !ok {
-			t.Fatalf("non-literal key %T", e)
-		}
-		s, err := strconv.Unquote(bl.Value)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
-	suffixes = map[string]bool{}
-	for _, e := range lit("dnsSuffixes").Elts {
-		v := e.(*ast.KeyValueExpr).Value.(*ast.CompositeLit)
-		id, ok := v.Elts[0].(*ast.Ident)
-		if !ok || (id.Name != "true" && id.Name != "false") {
-			t.Fatalf("dnsSuffixes[%q]: first field is not true/false", key(e))
-		}
-		suffixes[key(e)] = id.Name == "true"
-	}
-	for _, e := range lit("publicHosts").Elts {
-		public = append(public, key(e))
-	}
-	if len(suffixes) < 5 || len(public) < 1 {
-		t.Fatalf("read too little from ecr/registry.go: %v %v", suffixes, public)
-	}
-	return suffixes, public
-}
-
 // sampleRegions has a region of every partition ecr knows.
 var sampleRegions = []string{
 	"us-east-1", "eu-west-3", "ap-southeast-5", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
@@ -245,19 +186,18 @@ var sampleRegions = []string{
 // TestConfigureKubeletGlobsMatchParseRegistry ties the kubelet globs to ecr.ParseRegistry.
 func TestConfigureKubeletGlobsMatchParseRegistry(t *testing.T) {
 	t.Parallel()
-	suffixes, public := ecrFacts(t)
-	got := map[string]bool{}
-	for _, s := range ecrSuffixes {
-		got[s.suffix] = s.dualStack
+	globs := ecr.KubeletMatchImages()
+	// The suffixes and public hosts, read off the globs (that they cover
+	// every host ParseRegistry accepts is ecr's own test).
+	suffixes := map[string]bool{}
+	var public []string
+	for _, g := range globs {
+		if _, sfx, ok := strings.Cut(g, ".*."); ok {
+			suffixes[sfx] = true
+		} else {
+			public = append(public, g)
+		}
 	}
-	if !reflect.DeepEqual(got, suffixes) {
-		t.Errorf("ecrSuffixes in configure.go = %v\necr/registry.go dnsSuffixes = %v", got, suffixes)
-	}
-	if !slices.Equal(slices.Sorted(slices.Values(ecrPublicHosts)), slices.Sorted(slices.Values(public))) {
-		t.Errorf("ecrPublicHosts %v, ecr/registry.go publicHosts %v", ecrPublicHosts, public)
-	}
-
-	globs := kubeletMatchImages()
 	if len(globs) != len(slices.Compact(slices.Sorted(slices.Values(globs)))) {
 		t.Errorf("duplicate globs: %v", globs)
 	}

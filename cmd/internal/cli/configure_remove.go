@@ -9,32 +9,34 @@ import (
 	"strings"
 
 	"github.com/ecr-login/ecr-login/ecr"
+	"github.com/ecr-login/ecr-login/internal/jsonedit"
+	"github.com/ecr-login/ecr-login/internal/textdiff"
 )
 
 // credHelpers finds the top-level "credHelpers" member (Docker matches keys
 // case-insensitively) and parses its entries, which must all be strings.
 // idx is -1 when there is none; null counts as empty.
-func (d *configDoc) credHelpers() (idx int, entries []jsonMember, err error) {
+func (d *configDoc) credHelpers() (idx int, entries []jsonedit.Member, err error) {
 	idx = -1
 	for i, m := range d.members {
-		if strings.EqualFold(m.key, "credHelpers") {
+		if strings.EqualFold(m.Key, "credHelpers") {
 			if idx >= 0 {
 				return -1, nil, fmt.Errorf(`"credHelpers" appears more than once (as %s and %s; Docker ignores the case of keys)`,
-					d.members[idx].rawKey, m.rawKey)
+					d.members[idx].RawKey, m.RawKey)
 			}
 			idx = i
 		}
 	}
-	if idx < 0 || string(d.members[idx].value) == "null" {
+	if idx < 0 || string(d.members[idx].Value) == "null" {
 		return idx, nil, nil
 	}
-	if entries, err = parseJSONObject(d.members[idx].value, false); err != nil {
-		return -1, nil, fmt.Errorf(`%s %v`, d.members[idx].rawKey, err)
+	if entries, err = jsonedit.ParseObject(d.members[idx].Value); err != nil {
+		return -1, nil, fmt.Errorf(`%s %v`, d.members[idx].RawKey, err)
 	}
 	for _, en := range entries {
 		var s string
-		if len(en.value) == 0 || en.value[0] != '"' || json.Unmarshal(en.value, &s) != nil {
-			return -1, nil, fmt.Errorf(`%s entry %s is %s, not a string`, d.members[idx].rawKey, en.rawKey, describeJSONValue(en.value))
+		if len(en.Value) == 0 || en.Value[0] != '"' || json.Unmarshal(en.Value, &s) != nil {
+			return -1, nil, fmt.Errorf(`%s entry %s is %s, not a string`, d.members[idx].RawKey, en.RawKey, jsonedit.Kind(en.Value))
 		}
 	}
 	return idx, entries, nil
@@ -53,16 +55,16 @@ func (d *configDoc) removeHelpers(hosts []string) ([]helperChange, error) {
 	for _, h := range hosts {
 		want[h] = true
 	}
-	var kept []jsonMember
+	var kept []jsonedit.Member
 	var changes []helperChange
 	seen := map[string]bool{}
 	for _, en := range entries {
 		var v string
-		_ = json.Unmarshal(en.value, &v) // credHelpers checked they are strings
-		if v == credHelperName && (len(hosts) == 0 || want[en.key]) {
-			if !seen[en.key] { // a duplicate key is one entry to Docker
-				seen[en.key] = true
-				changes = append(changes, helperChange{host: en.key, was: v})
+		_ = json.Unmarshal(en.Value, &v) // credHelpers checked they are strings
+		if v == credHelperName && (len(hosts) == 0 || want[en.Key]) {
+			if !seen[en.Key] { // a duplicate key is one entry to Docker
+				seen[en.Key] = true
+				changes = append(changes, helperChange{host: en.Key, was: v})
 			}
 			continue
 		}
@@ -74,7 +76,7 @@ func (d *configDoc) removeHelpers(hosts []string) ([]helperChange, error) {
 	if len(kept) == 0 {
 		d.members = append(d.members[:idx:idx], d.members[idx+1:]...)
 	} else {
-		d.members[idx].value = renderJSONObject(kept, "\t")
+		d.members[idx].Value = jsonedit.Render(kept, "\t")
 	}
 	return changes, nil
 }
@@ -139,7 +141,7 @@ func runConfigureRemove(cmd string, regs []string, dryRun bool, authFile *string
 		fmt.Fprintf(stdout, "Dry run: would change %s:\n", target)
 		printRemovals(stdout, e.changes)
 		fmt.Fprintln(stdout)
-		fmt.Fprint(stdout, unifiedDiff(e.oldLabel(), path+" (new)", e.oldPretty, e.newPretty))
+		fmt.Fprint(stdout, textdiff.Unified(e.oldLabel(), path+" (new)", e.oldPretty, e.newPretty))
 		if !bytes.Equal(e.old, e.oldPretty) {
 			fmt.Fprintln(stdout, "\n(The file would also be re-indented; the diff compares both versions re-indented the same way.)")
 		}

@@ -1,4 +1,4 @@
-package cache
+package atomicfile
 
 import (
 	"errors"
