@@ -12,7 +12,10 @@ import (
 
 // Where each client keeps the file configure edits.
 
-// configureHome is $HOME, else %USERPROFILE%.
+// configureHome is $HOME, else %USERPROFILE%. Unlike ecr.UserHomeDir (the
+// SDK's rule, which falls back to the account database for reading), it
+// refuses to guess: configure writes another program's configuration, and a
+// file written into a guessed home is worse than asking for HOME.
 func configureHome(env ecr.Getenv) (string, error) {
 	if h := env("HOME"); h != "" {
 		return h, nil
