@@ -3,6 +3,7 @@ package ecr
 import (
 	"encoding/json"
 	"math"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -77,21 +78,56 @@ func RememberEnv(env Getenv) {
 }
 
 // rememberProcessOutput registers the secrets in a credential_process's
-// standard output: every string field but the few that are not secret, or
-// the whole output when it is not JSON (the SDK quotes it in its error).
+// standard output: every string field but the few that are not secret; when
+// it is not JSON, the whole output (the SDK quotes it in its error) and
+// every string value in it, so that a field alone (in the process's stderr,
+// say) is redacted too.
 func rememberProcessOutput(out []byte) {
 	var fields map[string]any
 	if err := json.Unmarshal(out, &fields); err != nil {
 		seen.Add(strings.TrimSpace(string(out)))
+		rememberLooseFields(string(out))
 		return
 	}
 	for k, v := range fields {
-		switch strings.ToLower(k) {
-		case "version", "accesskeyid", "expiration", "accountid":
+		if notSecretField(k) {
 			continue
 		}
 		if s, ok := v.(string); ok {
 			seen.Add(s)
+		}
+	}
+}
+
+// notSecretField names the credential_process fields that are not secret.
+func notSecretField(name string) bool {
+	switch strings.ToLower(name) {
+	case "version", "accesskeyid", "expiration", "accountid":
+		return true
+	}
+	return false
+}
+
+// jsonString is a double-quoted JSON string literal.
+var jsonString = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// rememberLooseFields registers the string values of output that is
+// JSON-like but does not parse (cut short, a trailing comma, a line before
+// it): a string followed by ':' is a key, any other string is the value of
+// the last key and is registered unless that key is not secret.
+func rememberLooseFields(out string) {
+	key := ""
+	for _, loc := range jsonString.FindAllStringIndex(out, -1) {
+		v, err := strconv.Unquote(out[loc[0]:loc[1]])
+		if err != nil {
+			v = out[loc[0]+1 : loc[1]-1]
+		}
+		if strings.HasPrefix(strings.TrimLeft(out[loc[1]:], " \t\r\n"), ":") {
+			key = v
+			continue
+		}
+		if !notSecretField(key) {
+			seen.Add(v)
 		}
 	}
 }
