@@ -5,6 +5,7 @@
 #   apt:  docker-registry skopeo podman containerd apache2-utils jq openssl
 #         iproute2 util-linux ca-certificates curl
 #   apt:  buildah wine64 (e2e/clients.sh; e2e/wine.sh runs the Windows binaries)
+#   apt:  rpm unzip (release check), make gcc libc6-dev git (.ci/run itself)
 #   go:   crane   (github.com/google/go-containerregistry/cmd/crane, pinned)
 #         oras, regctl, helm (pinned go install; e2e/clients.sh)
 #         nerdctl (github.com/containerd/nerdctl, built from the module cache:
@@ -28,6 +29,10 @@ APT_PKGS=(docker-registry skopeo podman containerd apache2-utils jq openssl
           iproute2 util-linux ca-certificates curl
           buildah wine64)
 APT_PKGS+=(rpm unzip)  # .ci/release-check.sh: rpm -qlp, unzip -Z1
+# .ci/run on a fresh Debian 12 with only Go: make for every step, gcc and the
+# libc headers (not pulled in without recommends) for make test's -race, git
+# for the release scripts' commit.
+APT_PKGS+=(make gcc libc6-dev git)
 
 log() { printf '[install-e2e-deps] %s\n' "$*"; }
 
