@@ -97,7 +97,14 @@ func parseYAML(data []byte) (*ynode, error) {
 			}
 			continue
 		}
-		if indent == 0 && body == "..." {
+		if indent == 0 && (body == "..." || strings.HasPrefix(body, "... ")) {
+			if rest := strings.TrimSpace(body[3:]); rest != "" {
+				return nil, yerr(num, "content after the end of the document (\"...\"); the file must be one document")
+			}
+			if len(lines) == 0 {
+				// YAML readers refuse an end marker that ends no document.
+				return nil, yerr(num, "the end of the document (\"...\") before any content")
+			}
 			ended = true
 			continue
 		}

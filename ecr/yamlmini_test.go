@@ -125,6 +125,8 @@ func TestLoadMappingsRefusesWhatItDoesNotRead(t *testing.T) {
 		{"two documents", "registries:\n---\nregistries:\n  - match: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n    profile: p\n", ":2: a second YAML document"},
 		{"start then two", "---\nregistries:\n---\n", ":3: a second YAML document"},
 		{"after end", "registries:\n...\nregistries:\n", ":3: content after the end of the document"},
+		{"end with nothing before", "... \n", ":1: the end of the document (\"...\") before any content"},
+		{"end marker with content", "registries:\n... x\n", ":2: content after the end of the document"},
 		{"flow list", "registries: [a, b]\n", ":1: flow style"},
 		{"flow map entry", "registries:\n  - {match: a, profile: p}\n", ":2: flow style"},
 		{"alias", "registries:\n  - match: *.dkr.ecr.eu-west-1.amazonaws.com\n", ":2: a value starting with \"*\" must be quoted"},
