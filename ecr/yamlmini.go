@@ -87,6 +87,11 @@ func parseYAML(data []byte) (*ynode, error) {
 		if body == "" {
 			continue
 		}
+		if strings.ContainsRune(body, '\t') {
+			// YAML gives tabs different meanings by position (a separator
+			// after ":", content inside a scalar); config.yaml needs none.
+			return nil, yerr(num, "a tab character; config.yaml uses spaces")
+		}
 		if indent == 0 && (body == "---" || strings.HasPrefix(body, "--- ")) {
 			if started || ended {
 				return nil, yerr(num, "a second YAML document (\"---\"); the file must be one document: put every entry under one `registries:`")
@@ -131,11 +136,16 @@ func parseYAML(data []byte) (*ynode, error) {
 	return root, nil
 }
 
-// notPrintable is YAML's definition of what a file may not contain.
+// notPrintable is YAML's definition of what a file may not contain, plus
+// the characters YAML 1.1 readers take as line breaks (NEL, U+2028, U+2029)
+// and a byte order mark past the start, which this reader refuses rather
+// than interpret.
 func notPrintable(r rune) bool {
 	switch {
-	case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+	case r == '\t' || r == '\n' || r == '\r':
 		return false
+	case r == 0x85 || r == 0x2028 || r == 0x2029, r == 0xfeff: // a BOM only leads the file
+		return true
 	case r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0:
 		return true
 	case r >= 0xd800 && r < 0xe000, r == 0xfffe, r == 0xffff:

@@ -125,6 +125,8 @@ func TestLoadMappingsRefusesWhatItDoesNotRead(t *testing.T) {
 		{"two documents", "registries:\n---\nregistries:\n  - match: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n    profile: p\n", ":2: a second YAML document"},
 		{"start then two", "---\nregistries:\n---\n", ":3: a second YAML document"},
 		{"after end", "registries:\n...\nregistries:\n", ":3: content after the end of the document"},
+		{"tab after the colon", "registries:\n  - match:\tx\n", ":2: a tab character"},
+		{"line separator", "registries:\n  - match: a\u2028b\n", ":2: a control character"},
 		{"end with nothing before", "... \n", ":1: the end of the document (\"...\") before any content"},
 		{"end marker with content", "registries:\n... x\n", ":2: content after the end of the document"},
 		{"flow list", "registries: [a, b]\n", ":1: flow style"},
