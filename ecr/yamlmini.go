@@ -57,6 +57,9 @@ func yerr(line int, format string, a ...any) error {
 	return &yamlError{line: line, msg: fmt.Sprintf(format, a...)}
 }
 
+// maxYAMLLine bounds one line of config.yaml.
+const maxYAMLLine = 1000
+
 // parseYAML returns the document's root node, or nil for a document with no
 // content.
 func parseYAML(data []byte) (*ynode, error) {
@@ -87,9 +90,15 @@ func parseYAML(data []byte) (*ynode, error) {
 		if body == "" {
 			continue
 		}
-		if strings.ContainsRune(body, '\t') {
+		if len(raw) > maxYAMLLine {
+			// YAML readers limit a key to 1024 characters; no entry needs more.
+			return nil, yerr(num, "a line longer than %d bytes", maxYAMLLine)
+		}
+		if strings.ContainsRune(raw, '\t') {
 			// YAML gives tabs different meanings by position (a separator
-			// after ":", content inside a scalar); config.yaml needs none.
+			// after ":" or "-", content inside a scalar, a trailing blank);
+			// config.yaml needs none. Lines that are only a comment were
+			// skipped above.
 			return nil, yerr(num, "a tab character; config.yaml uses spaces")
 		}
 		if indent == 0 && (body == "---" || strings.HasPrefix(body, "--- ")) {

@@ -125,6 +125,7 @@ func TestLoadMappingsRefusesWhatItDoesNotRead(t *testing.T) {
 		{"two documents", "registries:\n---\nregistries:\n  - match: 123456789012.dkr.ecr.us-east-1.amazonaws.com\n    profile: p\n", ":2: a second YAML document"},
 		{"start then two", "---\nregistries:\n---\n", ":3: a second YAML document"},
 		{"after end", "registries:\n...\nregistries:\n", ":3: content after the end of the document"},
+		{"long line", "registries:\n  - match: " + strings.Repeat("a", 1000) + "\n", ":2: a line longer than 1000 bytes"},
 		{"tab after the colon", "registries:\n  - match:\tx\n", ":2: a tab character"},
 		{"line separator", "registries:\n  - match: a\u2028b\n", ":2: a control character"},
 		{"end with nothing before", "... \n", ":1: the end of the document (\"...\") before any content"},
