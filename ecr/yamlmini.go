@@ -409,7 +409,7 @@ func scalar(s string, num int) (*ynode, error) {
 }
 
 // unquoteDouble decodes a double-quoted YAML scalar: the escapes shared with
-// Go (\" \\ \/ \n \t \r \0 \a \b \f \v \e \xXX \uXXXX \UXXXXXXXX).
+// Go (\" \\ \n \t \r \0 \a \b \f \v \e \xXX \uXXXX \UXXXXXXXX).
 func unquoteDouble(s string) (string, error) {
 	body := s[1 : len(s)-1]
 	if !strings.Contains(body, `\`) {
@@ -427,7 +427,7 @@ func unquoteDouble(s string) (string, error) {
 		}
 		i++
 		switch e := body[i]; e {
-		case '"', '\\', '/':
+		case '"', '\\':
 			b.WriteByte(e)
 		case 'n':
 			b.WriteByte('\n')
