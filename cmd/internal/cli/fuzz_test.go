@@ -247,9 +247,11 @@ func FuzzProviderRequest(f *testing.F) {
 
 		// What a correct provider makes of the request.
 		var req struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Image      string `json:"image"`
+			APIVersion                string            `json:"apiVersion"`
+			Kind                      string            `json:"kind"`
+			Image                     string            `json:"image"`
+			ServiceAccountToken       string            `json:"serviceAccountToken"`
+			ServiceAccountAnnotations map[string]string `json:"serviceAccountAnnotations"`
 		}
 		valid := len(in) <= maxStdin && json.Unmarshal(in, &req) == nil &&
 			providerAPIVersions[req.APIVersion] &&
@@ -262,6 +264,21 @@ func FuzzProviderRequest(f *testing.F) {
 		_, herr := ecr.ParseRegistry(host)
 		if len(calls) > 0 && (!valid || herr != nil) {
 			t.Fatalf("fetcher called (%+v) for request %q", calls, in)
+		}
+		// A service account token with a role annotation is a pod's request
+		// (fuzzEnv sets no AWS_ECR_ROLE_ARN): it is answered as the pod's role
+		// or refused, never with the node's identity. The fuzz fetcher serves
+		// only the node, so such a request must fail without a node fetch.
+		if valid && req.ServiceAccountToken != "" && req.ServiceAccountAnnotations["eks.amazonaws.com/ecr-role-arn"] != "" {
+			for _, via := range fake.accesses() {
+				if via == (ecr.Access{}) {
+					t.Fatalf("pod request %q fetched with the node's identity", in)
+				}
+			}
+			if r.code != 1 || r.stdout != "" {
+				t.Fatalf("pod request %q: exit %d, stdout %q; want a failure (the fuzz fetcher cannot assume roles)", in, r.code, r.stdout)
+			}
+			return
 		}
 
 		switch r.code {
