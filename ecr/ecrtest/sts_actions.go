@@ -6,7 +6,6 @@ package ecrtest
 import (
 	"crypto/sha256"
 	"encoding/base32"
-	"encoding/base64"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -92,37 +91,7 @@ func (f *Fake) assumeRole(c *STSCall, expired bool) (assumeRoleResult, *stsError
 		}
 	}
 
-	s := session{
-		roleArn:     c.RoleArn,
-		partition:   m[1],
-		account:     m[2],
-		roleName:    m[3],
-		roleID:      "AROA" + idChars("role/"+c.RoleArn, 17),
-		sessionName: c.RoleSessionName,
-		expiration:  c.Time.Add(d).Truncate(time.Second),
-	}
-	if expired {
-		s.expiration = c.Time.Add(-time.Hour).Truncate(time.Second)
-	}
-	f.mu.Lock()
-	f.sts.seq++
-	seed := fmt.Sprintf("ecrtest/sts/%d/%s/%s", f.sts.seq, c.RoleArn, c.RoleSessionName)
-	akid := "ASIA" + idChars(seed+"/akid", 16)
-	s.sessionToken = "IQoJb3JpZ2luX2VjE" + base64.StdEncoding.EncodeToString(hashBytes(seed+"/token", 96))
-	if f.sts.issued == nil {
-		f.sts.issued = map[string]session{}
-	}
-	f.sts.issued[akid] = s
-	f.mu.Unlock()
-
-	c.IssuedAccessKeyID = akid
-	res.Credentials.AccessKeyID = akid
-	res.Credentials.SecretAccessKey = base64.StdEncoding.EncodeToString(hashBytes(seed+"/secret", 30))
-	res.Credentials.SessionToken = s.sessionToken
-	res.Credentials.Expiration = s.expiration.UTC().Format(time.RFC3339)
-	res.AssumedRoleUser.Arn = s.assumedRoleARN()
-	res.AssumedRoleUser.AssumedRoleID = s.roleID + ":" + s.sessionName
-	return res, nil
+	return f.issueSession(c, m, d, expired), nil
 }
 
 // callerARN is the ARN of the principal that signed c, for messages.
