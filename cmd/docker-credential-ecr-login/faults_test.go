@@ -2,8 +2,6 @@ package main
 
 import (
 	"net"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -153,15 +151,7 @@ func TestWrongMFACodeSaysSo(t *testing.T) {
 	const role, serial = "arn:aws:iam::123456789012:role/admin", "arn:aws:iam::123456789012:mfa/alice"
 	fake := ecrtest.NewServer(ecrtest.WithRequireMFA(role, serial, "123456"))
 	defer fake.Close()
-	env := identityEnv(t, fake, "")
-	env["AWS_PROFILE"] = "mfa"
-	delete(env, "AWS_ACCESS_KEY_ID")
-	delete(env, "AWS_SECRET_ACCESS_KEY")
-	tty := filepath.Join(t.TempDir(), "tty")
-	if err := os.WriteFile(tty, []byte("654321\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env["AWS_ECR_TTY"] = tty
+	env := mfaEnv(t, fake, "654321")
 	r := get(t, env, hostA)
 	if r.code != 1 || !strings.Contains(r.stdout, "refused the MFA code") || !strings.Contains(r.stdout, "login --profile mfa") ||
 		strings.Contains(r.stdout, "ecr:GetAuthorizationToken") {

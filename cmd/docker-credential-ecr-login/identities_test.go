@@ -109,19 +109,28 @@ func TestBadMappingFileFailsNamingFileAndLine(t *testing.T) {
 	}
 }
 
-func TestMFAPromptsOnTheTerminalAndKeepsTheSession(t *testing.T) {
-	const role, serial = "arn:aws:iam::123456789012:role/admin", "arn:aws:iam::123456789012:mfa/alice"
-	fake := ecrtest.NewServer(ecrtest.WithRequireMFA(role, serial, "123456"))
-	defer fake.Close()
+// mfaEnv is identityEnv for profile "mfa" (a role with mfa_serial) without
+// environment keys, and a terminal (AWS_ECR_TTY) that answers code.
+func mfaEnv(t *testing.T, fake *ecrtest.Server, code string) map[string]string {
+	t.Helper()
 	env := identityEnv(t, fake, "")
 	env["AWS_PROFILE"] = "mfa"
 	delete(env, "AWS_ACCESS_KEY_ID")
 	delete(env, "AWS_SECRET_ACCESS_KEY")
 	tty := filepath.Join(t.TempDir(), "tty")
-	if err := os.WriteFile(tty, []byte("123456\n"), 0o600); err != nil {
+	if err := os.WriteFile(tty, []byte(code+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	env["AWS_ECR_TTY"] = tty
+	return env
+}
+
+func TestMFAPromptsOnTheTerminalAndKeepsTheSession(t *testing.T) {
+	const role, serial = "arn:aws:iam::123456789012:role/admin", "arn:aws:iam::123456789012:mfa/alice"
+	fake := ecrtest.NewServer(ecrtest.WithRequireMFA(role, serial, "123456"))
+	defer fake.Close()
+	env := mfaEnv(t, fake, "123456")
+	tty := env["AWS_ECR_TTY"]
 
 	// With a terminal: asked once, on the terminal, never on stdout.
 	r := runHelper(t, env, "get", hostA)
