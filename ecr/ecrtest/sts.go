@@ -304,23 +304,9 @@ func (f *Fake) serveSTS(w http.ResponseWriter, r *http.Request) {
 	}
 
 	// Injected faults apply to STS only when Fault.Service is "sts".
-	ft := f.admitSTS()
-	call.Fault = ft.Kind
-	if e := stsFaultError(ft); e != nil {
-		fail(e)
+	ft, done := f.injectSTSFault(w, r, &call, fail)
+	if done {
 		return
-	}
-	switch ft.Kind {
-	case FaultConnectionReset:
-		f.recordSTS(call) // Status 0
-		resetConnection(w)
-		return
-	case FaultStall:
-		if !f.stall(r.Context(), ft.Duration) {
-			call.Status = http.StatusOK
-			f.recordSTS(call)
-			return
-		}
 	}
 
 	meta := responseMetadata{reqID}
@@ -339,6 +325,31 @@ func (f *Fake) serveSTS(w http.ResponseWriter, r *http.Request) {
 	call.Status = http.StatusOK
 	f.recordSTS(call)
 	writeSTSResult(w, reqID, doc, ft.Kind == FaultMalformedJSON)
+}
+
+// injectSTSFault applies the injected fault, if any, to an STS call: an
+// error answer, a reset connection or a stall. done means the call has been
+// answered (or abandoned) and recorded.
+func (f *Fake) injectSTSFault(w http.ResponseWriter, r *http.Request, call *STSCall, fail func(*stsError)) (ft Fault, done bool) {
+	ft = f.admitSTS()
+	call.Fault = ft.Kind
+	if e := stsFaultError(ft); e != nil {
+		fail(e)
+		return ft, true
+	}
+	switch ft.Kind {
+	case FaultConnectionReset:
+		f.recordSTS(*call) // Status 0
+		resetConnection(w)
+		return ft, true
+	case FaultStall:
+		if !f.stall(r.Context(), ft.Duration) {
+			call.Status = http.StatusOK
+			f.recordSTS(*call)
+			return ft, true
+		}
+	}
+	return ft, false
 }
 
 // admitSTS picks the injected fault for an STS call.

@@ -116,23 +116,10 @@ func (f *Fake) serveWebIdentity(w http.ResponseWriter, r *http.Request, reqID st
 		f.recordSTS(call)
 		writeSTSError(w, reqID, e)
 	}
-	ft := f.admitSTS()
-	call.Fault = ft.Kind
-	if e := stsFaultError(ft); e != nil {
-		fail(e)
+	// Injected faults apply to STS only when Fault.Service is "sts".
+	ft, done := f.injectSTSFault(w, r, &call, fail)
+	if done {
 		return
-	}
-	switch ft.Kind {
-	case FaultConnectionReset:
-		f.recordSTS(call)
-		resetConnection(w)
-		return
-	case FaultStall:
-		if !f.stall(r.Context(), ft.Duration) {
-			call.Status = http.StatusOK
-			f.recordSTS(call)
-			return
-		}
 	}
 
 	claims, ok := readClaims(form.Get("WebIdentityToken"))
