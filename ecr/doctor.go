@@ -10,6 +10,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/smithy-go"
+
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // Check is one step of Doctor: what was checked, whether it passed, what
@@ -34,13 +36,13 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 
 	reg, via, where := Registry{}, Access{}, ""
 	if registry != "" {
-		r, err := h.route(registry)
+		p, err := local.Route(h.cfg.Mappings, registry)
 		if err != nil {
 			add(Check{Name: "registry", Detail: "not an Amazon ECR registry host, and no mapping in the configuration file names it",
 				Remedy: "use a host like 123456789012.dkr.ecr.us-east-1.amazonaws.com, or map the name in ~/.ecr/config.yaml with `registry:`"})
 			return checks
 		}
-		reg, via, where = r.reg, r.via, r.where
+		reg, via, where = p.Reg, p.Via, p.Where
 		detail := fmt.Sprintf("%s: service %s, partition %s, region %s", reg.Host, reg.Service, reg.Partition, reg.Region)
 		if reg.AccountID != "" {
 			detail += ", account " + reg.AccountID
@@ -59,7 +61,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 		}
 	}
 
-	id, err := h.identity(via)
+	id, err := local.IdentityFor(h.cfg.Env, via)
 	if err != nil {
 		add(Check{Name: "credential source", Detail: Redact(err.Error()), Remedy: "fix the profile name or the AWS config files"})
 		return checks
@@ -105,7 +107,7 @@ func (h *Helper) Doctor(ctx context.Context, registry string) []Check {
 func (h *Helper) probeCredentials(ctx context.Context, p CredentialProber, reg Registry, via Access, id Identity, add func(Check)) bool {
 	region := reg.Region
 	if region == "" {
-		region = defaultRegion(h.cfg.Env)
+		region = local.DefaultRegion(h.cfg.Env)
 	}
 	// Each step has its own time: one that hangs (an unreachable STS) is
 	// reported as its own failure and the steps after it still run.
@@ -121,7 +123,7 @@ func (h *Helper) probeCredentials(ctx context.Context, p CredentialProber, reg R
 	if creds.CanExpire {
 		exp = "expire at " + creds.Expires.UTC().Format(time.RFC3339) + " (in " + creds.Expires.Sub(h.now()).Round(time.Minute).String() + ")"
 	}
-	add(Check{Name: "credentials", OK: true, Detail: fmt.Sprintf("key id …%s from %s; they %s", last4(creds.AccessKeyID), creds.Source, exp)})
+	add(Check{Name: "credentials", OK: true, Detail: fmt.Sprintf("key id …%s from %s; they %s", local.Last4(creds.AccessKeyID), creds.Source, exp)})
 
 	whoBudget := min(h.cfg.Timeout, callerIdentityBudget)
 	whoCtx, cancelWho := context.WithTimeout(ctx, whoBudget)
@@ -196,7 +198,7 @@ func (h *Helper) cacheCheck(id Identity) Check {
 		c.Detail, c.Remedy = fmt.Sprintf("%s is writable by others (mode %04o); the cache is not used", dir, fi.Mode().Perm()), "chmod 700 "+dir
 		return c
 	}
-	mine, fresh, total := h.tokens.freshFor(id.ID)
+	mine, fresh, total := h.tokens.FreshFor(id.ID)
 	c.OK = true
 	c.Detail = fmt.Sprintf("%s (mode %04o): %d entries, %d for this identity (%d fresh) in %s", dir, fi.Mode().Perm(), total, mine, len(fresh), filepath.Base(h.store.Path()))
 	return c

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/ecr-login/ecr-login/ecr/ecrtest"
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // The rule of env.go: the SDK reads the process environment, so a snapshot
@@ -73,7 +74,7 @@ func TestDefaultRegion(t *testing.T) {
 		{map[string]string{"AWS_DEFAULT_REGION": "eu-west-1"}, "eu-west-1"},
 		{map[string]string{"AWS_REGION": "ap-south-1", "AWS_DEFAULT_REGION": "eu-west-1"}, "ap-south-1"},
 	} {
-		if got := defaultRegion(idEnv(tt.env)); got != tt.want {
+		if got := local.DefaultRegion(idEnv(tt.env)); got != tt.want {
 			t.Errorf("%v: %q, want %q", tt.env, got, tt.want)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecr-login/ecr-login/ecr/local"
 	"github.com/ecr-login/ecr-login/internal/testenv"
 
 	"github.com/aws/smithy-go"
@@ -28,7 +29,7 @@ func staleHelper(t *testing.T, fetch func(ctx context.Context, reg Registry) (To
 		t.Fatal(err)
 	}
 	c.Set(t0.Add(90 * time.Minute)) // refresh point t0+1h, expiry t0+2h
-	if _, ok := h.fresh(h.cacheKey(mustIdentity(t, h), mustRegistry(t, hostA))); ok {
+	if _, ok := h.fresh(local.CacheKey(mustIdentity(t, h), mustRegistry(t, hostA))); ok {
 		t.Fatal("the cached token is still fresh")
 	}
 	f.fetch = fetch
@@ -37,7 +38,7 @@ func staleHelper(t *testing.T, fetch func(ctx context.Context, reg Registry) (To
 
 func mustIdentity(t *testing.T, h *Helper) Identity {
 	t.Helper()
-	id, err := h.identity(Access{})
+	id, err := local.IdentityFor(h.cfg.Env, Access{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestLockHeldAndStaleTokenServesWithoutWaiting(t *testing.T) {
 	h, f, want, logs := staleHelper(t, func(context.Context, Registry) (Token, error) {
 		return Token{}, errors.New("must not be called")
 	}, func(c *Config) { c.Timeout = 3 * time.Second })
-	key := h.cacheKey(mustIdentity(t, h), mustRegistry(t, hostA))
+	key := local.CacheKey(mustIdentity(t, h), mustRegistry(t, hostA))
 	unlock, err := h.store.LockKey(context.Background(), key) // "another process" refreshing
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 
 	"github.com/ecr-login/ecr-login/cache"
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // Token is a registry password with its lifetime, as ECR issued it.
@@ -28,17 +29,6 @@ type Token struct {
 	Password  string
 	ExpiresAt time.Time
 	Endpoint  string // the registry endpoint ECR named ("https://ACCOUNT.dkr.ecr.REGION.amazonaws.com")
-}
-
-// Access says which credentials to fetch with: the default chain (zero
-// value), a shared-config profile, and/or a role assumed with them.
-type Access struct {
-	Profile    string
-	RoleARN    string
-	ExternalID string
-	// WebIdentity, when set, is a pod's role and service account token:
-	// the only credentials used (webidentity.go).
-	WebIdentity *WebIdentity
 }
 
 // TokenFetcher gets a new token for a registry. The Helper consumes it; tests
@@ -194,7 +184,7 @@ func (f *SDKFetcher) loadConfig(ctx context.Context, region string, via Access, 
 		opts = append(opts, config.WithSharedConfigProfile(via.Profile))
 	}
 	opts = append(opts, extra...)
-	if err := checkSnapshot(f.env); err != nil {
+	if err := local.CheckSnapshot(f.env); err != nil {
 		return cfg, false, err
 	}
 	cfg, err = config.LoadDefaultConfig(ctx, opts...)
@@ -238,7 +228,7 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 	if f.store == nil {
 		return time.Time{}, errors.New("the token cache is off (AWS_ECR_DISABLE_CACHE), so an MFA session cannot be kept")
 	}
-	region := defaultRegion(f.env)
+	region := local.DefaultRegion(f.env)
 	ctx, reap := withReaper(ctx)
 	defer reap()
 	cfg, _, err := f.loadConfig(ctx, region, Access{Profile: profile}, &lastError{}, true)
@@ -267,16 +257,16 @@ func (f *SDKFetcher) Login(ctx context.Context, profile string) (time.Time, erro
 // or "" when the chain the SDK resolves for via assumes no role with an
 // mfa_serial (environment keys, web identity, a profile without MFA, ...).
 func (f *SDKFetcher) mfaSessionKey(via Access) string {
-	id, err := resolveIdentity(f.env, via.Profile)
+	id, err := local.IdentityFor(f.env, Access{Profile: via.Profile})
 	if err != nil {
 		return ""
 	}
-	return id.mfaSession
+	return id.MFASession()
 }
 
 // customEndpoint reports whether an endpoint URL is configured for reg's service.
 func (f *SDKFetcher) customEndpoint(reg Registry) bool {
-	return envEndpointOverride(f.env, reg.Service)
+	return local.EnvEndpointOverride(f.env, reg.Service)
 }
 
 func fetchPrivate(ctx context.Context, api privateAPI) (Token, error) {

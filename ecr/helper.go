@@ -2,8 +2,6 @@ package ecr
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,12 +9,12 @@ import (
 	"time"
 
 	"github.com/ecr-login/ecr-login/cache"
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // Defaults for Config fields left zero.
 const (
-	DefaultTimeout       = 30 * time.Second
-	DefaultRefreshMargin = time.Hour
+	DefaultTimeout = 30 * time.Second
 
 	// staleFetchBudget bounds a refresh while a cached token is still valid:
 	// whatever fails (ECR, STS, the credential source), the cached token is
@@ -49,15 +47,6 @@ type Config struct {
 	// KeyByCredentials resolves the credentials on every get and keys the
 	// cache by their access key id as well (see keybycreds.go).
 	KeyByCredentials bool
-}
-
-// Credentials is a token as served to a client.
-type Credentials struct {
-	Username  string
-	Password  string
-	ExpiresAt time.Time // when ECR stops accepting it
-	RefreshAt time.Time // when the cache stops serving it
-	FromCache bool
 }
 
 // Helper gets ECR tokens through the cache. It speaks no client protocol:
@@ -142,17 +131,13 @@ func (h *Helper) Credentials(ctx context.Context, serverURL string) (Credentials
 // serveToken is Credentials, as pod's role when pod is not nil (webidentity.go).
 func (h *Helper) serveToken(ctx context.Context, serverURL string, pod *WebIdentity) (Credentials, error) {
 	h.logger.Debug("get", "input", loggable(serverURL))
-	r, err := h.route(serverURL)
-	reg, via, where := r.reg, r.via, r.where
-	if err != nil {
+	p, err := local.PlanFor(h.cfg.Env, h.cfg.Mappings, serverURL, pod)
+	reg, via, where, id := p.Reg, p.Via, p.Where, p.ID
+	if _, notECR := errors.AsType[*local.RouteError](err); notECR {
 		h.logger.Debug("not an ECR registry and no mapping names it; answering not-found", "input", loggable(serverURL))
 		return Credentials{}, &NotFoundError{Host: loggable(serverURL)}
 	}
-	if pod != nil {
-		via, where = Access{WebIdentity: pod}, "" // the service account names the identity
-	}
 	h.debugRoute(reg, via, where)
-	id, err := h.identity(via)
 	if err != nil {
 		msg := err.Error()
 		if where != "" {
@@ -160,10 +145,11 @@ func (h *Helper) serveToken(ctx context.Context, serverURL string, pod *WebIdent
 		}
 		return Credentials{}, h.fail(&FetchError{Registry: reg.Host, Kind: ErrConfig, Err: err, Message: msg, Detail: msg}, id)
 	}
-	if reg.Service == ServicePublic && id.Source == SourceNone {
+	if p.Anonymous() {
 		h.logger.Debug("no AWS credentials configured; ECR Public will be pulled anonymously", "registry", reg.Host)
 		return Credentials{}, &NotFoundError{Host: reg.Host, Public: true}
 	}
+	key := p.Key
 	if h.cfg.KeyByCredentials && id.Source != SourceNone {
 		if ctx, id, err = h.keyByCredentials(ctx, reg, via, id); err != nil {
 			fe := classify(err, reg, id, h.cfg.Timeout)
@@ -172,8 +158,8 @@ func (h *Helper) serveToken(ctx context.Context, serverURL string, pod *WebIdent
 			}
 			return Credentials{}, h.fail(fe, id)
 		}
+		key = local.CacheKey(id, reg)
 	}
-	key := h.cacheKey(id, reg)
 	h.logger.Debug("credentials", "identity", id.Description, "source", string(id.Source), "cache_key", keyShape(key, id))
 	if c, ok := h.fresh(key); ok {
 		h.logger.Debug("cache hit; served the cached token", "registry", reg.Host, "expires_at", c.ExpiresAt)
@@ -281,7 +267,7 @@ func (h *Helper) serveToken(ctx context.Context, serverURL string, pod *WebIdent
 	}
 	c.RefreshAt = h.tokens.RefreshAt(key, e)
 	if h.store != nil {
-		if err := h.tokens.put(ctx, key, e); err != nil {
+		if err := h.tokens.Put(ctx, key, e); err != nil {
 			h.logger.Warn("could not save the token in the cache; the next pull will fetch again (set AWS_ECR_CACHE_DIR to use another directory)", "reason", err.Error())
 		}
 	}
@@ -289,72 +275,11 @@ func (h *Helper) serveToken(ctx context.Context, serverURL string, pod *WebIdent
 	return c, nil
 }
 
-// routing is where a get goes: the ECR registry, the credentials to fetch
-// with, and the mapping that chose them ("file:line"; "" when none matched).
-type routing struct {
-	reg   Registry
-	via   Access
-	where string
-}
-
-// route finds the ECR registry and the credentials for serverURL: the first
-// matching mapping of the configuration file decides, else the host itself
-// with the default chain.
-func (h *Helper) route(serverURL string) (routing, error) {
-	if h.cfg.Mappings != nil && len(h.cfg.Mappings.List) > 0 {
-		if host, herr := hostOf(serverURL); herr == nil {
-			if m := h.cfg.Mappings.Match(host); m != nil {
-				r := routing{via: Access{Profile: m.Profile, RoleARN: m.RoleARN, ExternalID: m.ExternalID},
-					where: m.Where(h.cfg.Mappings.Path)}
-				if m.target != nil {
-					r.reg = *m.target
-					return r, nil
-				}
-				var err error
-				r.reg, err = ParseRegistry(host)
-				return r, err
-			}
-		}
-	}
-	reg, err := ParseRegistry(serverURL)
-	return routing{reg: reg}, err
-}
-
-// identity describes the credentials via will use; a role is part of the
-// identity, so two mappings never share a cache entry.
-func (h *Helper) identity(via Access) (Identity, error) {
-	if via.WebIdentity != nil {
-		return via.WebIdentity.identity(h.cfg.Env)
-	}
-	id, err := resolveIdentity(h.cfg.Env, via.Profile)
-	if err != nil || via.RoleARN == "" {
-		return id, err
-	}
-	sum := sha256.Sum256([]byte(id.ID + "\nrole=" + via.RoleARN + "\nexternal-id=" + via.ExternalID))
-	id.ID = hex.EncodeToString(sum[:16])
-	id.Description = "role " + via.RoleARN + " assumed with " + id.Description
-	id.Source = SourceAssumeRole
-	return id, nil
-}
-
 // fresh returns the cached token for key if it may be served.
-func (h *Helper) fresh(key string) (Credentials, bool) { return h.tokens.fresh(key) }
+func (h *Helper) fresh(key string) (Credentials, bool) { return h.tokens.Fresh(key) }
 
 // usable returns the cached token for key if it has not expired (fallback use).
-func (h *Helper) usable(key string) (Credentials, bool) { return h.tokens.usable(key) }
-
-// cacheKey names the token that serves reg for id: one token per identity,
-// partition, region and endpoint variant serves every registry there
-// (tokens are scoped to the principal, not to one registry). Everything else
-// that decides the principal or the endpoint (endpoint overrides included)
-// is in id.ID: see Identity.
-func (h *Helper) cacheKey(id Identity, reg Registry) string {
-	key := fmt.Sprintf("%s/%s/%s/%s", id.ID, reg.Service, reg.Partition, reg.Region)
-	if v := reg.Variant(); v != "" {
-		key += "/" + v
-	}
-	return key
-}
+func (h *Helper) usable(key string) (Credentials, bool) { return h.tokens.Usable(key) }
 
 // fail logs the detail of a failure on the logger and returns the error the
 // client shows. Both are redacted.
@@ -401,7 +326,7 @@ func (h *Helper) List() (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, fresh, _ := h.tokens.freshFor(id.ID)
+	_, fresh, _ := h.tokens.FreshFor(id.ID)
 	for _, e := range fresh {
 		if e.Endpoint != "" {
 			out[e.Endpoint] = e.Username
@@ -419,7 +344,7 @@ func (h *Helper) Login(ctx context.Context, profile string) (time.Time, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.cfg.Timeout+2*time.Minute) // a person is typing
 	defer cancel()
-	id, err := h.identity(Access{Profile: profile})
+	id, err := local.IdentityFor(h.cfg.Env, Access{Profile: profile})
 	if err != nil {
 		return time.Time{}, h.fail(&FetchError{Registry: "profile " + profile, Kind: ErrConfig, Err: err, Message: err.Error(), Detail: err.Error()}, id)
 	}

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/ecr-login/ecr-login/ecr/ecrtest"
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // The differential identity test. The SDK, with the cache off, is the
@@ -386,12 +387,12 @@ func TestDifferentialChild(t *testing.T) {
 		var r diffResult
 		h := NewHelper(Config{Env: env, CacheDisabled: true, KeyByCredentials: true},
 			WithFetcher(NewSDKFetcher(WithEnv(env), WithPrompter(prompt))))
-		if id, err := resolveIdentity(env, ""); err != nil {
+		if id, err := local.IdentityFor(env, Access{}); err != nil {
 			r.KeyErr = err.Error()
 		} else {
-			r.Key = h.cacheKey(id, reg)
+			r.Key = local.CacheKey(id, reg)
 			if _, cid, err := h.keyByCredentials(ctx, reg, Access{}, id); err == nil {
-				r.CredsKey = h.cacheKey(cid, reg)
+				r.CredsKey = local.CacheKey(cid, reg)
 			}
 		}
 		tok, err := NewSDKFetcher(WithEnv(env), WithPrompter(prompt)).FetchToken(ctx, reg, Access{})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ecr-login/ecr-login/ecr/ecrtest"
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // Settings the differential oracle cannot run against the fakes (they send
@@ -92,30 +93,17 @@ func TestMFASessionKeyHoldsCredentialSource(t *testing.T) {
 		}
 		env := map[string]string{"HOME": dir + "/home", "USERPROFILE": dir + "/home", "AWS_CONFIG_FILE": dir + "/config",
 			"AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials", "AWS_ACCESS_KEY_ID": keyID, "AWS_SECRET_ACCESS_KEY": "s"}
-		id, err := resolveIdentity(idEnv(env), "x")
+		id, err := local.IdentityFor(idEnv(env), Access{Profile: "x"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if id.mfaSession == "" {
+		if id.MFASession() == "" {
 			t.Fatalf("no MFA session key for %s", id.Description)
 		}
-		return id.mfaSession
+		return id.MFASession()
 	}
 	if session("AKIAENV00000E001") == session("AKIAENV00000E002") {
 		t.Fatal("two principals' environment keys share an MFA session")
-	}
-}
-
-// TestSubPropertyKeepsComment: the SDK's ini parser keeps " #..." in a
-// sub-property's value (config/internal/ini handleSubProperty) and cuts it
-// from a property's; the key reads the value the SDK uses.
-func TestSubPropertyKeepsComment(t *testing.T) {
-	got := parseINI("[services s]\necr =\n  endpoint_url = http://127.0.0.1:1/ #a\n[default]\nendpoint_url = http://127.0.0.1:1/ #a\n")
-	if v := got["services s"].values["ecr.endpoint_url"]; v != "http://127.0.0.1:1/ #a" {
-		t.Errorf("sub-property = %q, want the comment kept", v)
-	}
-	if v := got["default"].values["endpoint_url"]; v != "http://127.0.0.1:1/" {
-		t.Errorf("property = %q, want the comment cut", v)
 	}
 }
 
@@ -145,16 +133,16 @@ func TestMFASessionKeyIgnoresHowTheProfileWasChosen(t *testing.T) {
 	}
 	env := map[string]string{"HOME": dir + "/home", "USERPROFILE": dir + "/home", "AWS_CONFIG_FILE": dir + "/config",
 		"AWS_SHARED_CREDENTIALS_FILE": dir + "/credentials", "AWS_ACCESS_KEY_ID": "AKIAENV00000E001", "AWS_SECRET_ACCESS_KEY": "s"}
-	login, err := resolveIdentity(idEnv(env), "x")
+	login, err := local.IdentityFor(idEnv(env), Access{Profile: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	env["AWS_PROFILE"] = "x"
-	get, err := resolveIdentity(idEnv(env), "x")
+	get, err := local.IdentityFor(idEnv(env), Access{Profile: "x"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if login.mfaSession == "" || login.mfaSession != get.mfaSession {
-		t.Fatalf("login and get use different MFA sessions: %q %q", login.mfaSession, get.mfaSession)
+	if login.MFASession() == "" || login.MFASession() != get.MFASession() {
+		t.Fatalf("login and get use different MFA sessions: %q %q", login.MFASession(), get.MFASession())
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // Keying by resolved credentials (Config.KeyByCredentials).
@@ -76,9 +78,9 @@ func (h *Helper) keyByCredentials(ctx context.Context, reg Registry, via Access,
 	if err != nil {
 		return ctx, id, err
 	}
-	sum := sha256.Sum256([]byte(id.ID + "\nresolved-access-key-id#" + hashString(creds.AccessKeyID)))
+	sum := sha256.Sum256([]byte(id.ID + "\nresolved-access-key-id#" + local.HashString(creds.AccessKeyID)))
 	id.ID = hex.EncodeToString(sum[:16])
-	id.Description += " (key id …" + last4(creds.AccessKeyID) + ")"
+	id.Description += " (key id …" + local.Last4(creds.AccessKeyID) + ")"
 	return context.WithValue(ctx, resolvedCredsKey{}, creds), id, nil
 }
 

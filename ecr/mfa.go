@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
@@ -69,14 +68,6 @@ func TTYPrompter(path string) Prompter {
 	}
 }
 
-// SessionMinLife: a cached MFA session is reused only while it has at least
-// this long to live, so a fetch never starts with credentials about to lapse.
-const SessionMinLife = 5 * time.Minute
-
-// SessionService is the Service of cache entries that hold an MFA session's
-// AWS credentials rather than a registry token.
-const SessionService = "sts"
-
 // mfaSessions wraps a profile's credential provider: it serves the session
 // credentials an MFA prompt produced from the token cache (0600, like the
 // AWS CLI's own cache), and saves new ones, so the next pulls do not ask
@@ -102,7 +93,7 @@ func (p *promptFlag) was() bool { p.mu.Lock(); defer p.mu.Unlock(); return p.set
 
 func (m *mfaSessions) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if !m.skipCached {
-		if e, ok := m.sessions.session(m.key); ok {
+		if e, ok := m.sessions.Session(m.key); ok {
 			secret, token, _ := strings.Cut(e.Password, "\n")
 			return aws.Credentials{AccessKeyID: e.Username, SecretAccessKey: secret, SessionToken: token,
 				Source: "ecr-login MFA session cache", CanExpire: true, Expires: e.ExpiresAt}, nil
@@ -112,7 +103,7 @@ func (m *mfaSessions) Retrieve(ctx context.Context) (aws.Credentials, error) {
 	if err != nil || !m.prompted.was() || !creds.CanExpire {
 		return creds, err
 	}
-	if err := m.sessions.put(ctx, m.key, cache.Entry{
+	if err := m.sessions.Put(ctx, m.key, cache.Entry{
 		Service: SessionService, Identity: "MFA session for " + m.who,
 		Username: creds.AccessKeyID, Password: creds.SecretAccessKey + "\n" + creds.SessionToken,
 		RequestedAt: m.sessions.Now(), ExpiresAt: creds.Expires,

@@ -19,6 +19,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials/processcreds"
 	"github.com/aws/aws-sdk-go-v2/credentials/stscreds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // credential_process lifetime: nothing the helper starts may outlive it.
@@ -357,7 +359,7 @@ func (s *started) finish() {
 		case <-bound.C: // a process that left its group still holds the pipe
 		}
 		if out := s.out.bytes(); len(out) > 0 {
-			rememberProcessOutput(out)
+			local.RememberProcessOutput(out)
 		}
 		text, dropped := s.errs.take()
 		if s.stderr == nil || text == "" {

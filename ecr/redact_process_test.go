@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // A credential_process whose output is not valid JSON (cut short, a
@@ -20,7 +22,7 @@ func TestRememberProcessOutputMalformedJSON(t *testing.T) {
 		secret := fmt.Sprintf("SENTINEL-malformed-secret-%d-4c1d", i)
 		token := fmt.Sprintf("SENTINEL-malformed-token-%d-4c1d", i)
 		out := strings.NewReplacer("SECRET", secret, "TOKEN", token).Replace(shape)
-		rememberProcessOutput([]byte(out))
+		local.RememberProcessOutput([]byte(out))
 		got := Redact("stderr says " + secret + " and " + token + " for ASIAPROCESS0000002")
 		if strings.Contains(got, "SENTINEL") {
 			t.Fatalf("output %q: a field survived: %q", out, got)

@@ -9,6 +9,8 @@ import (
 
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
+
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // ErrNotFound means there is no token to offer for the host, and nothing
@@ -130,7 +132,7 @@ func causeAttrs(fe *FetchError, id Identity) []any {
 // (what `"credsStore": "ecr-login"` makes docker do for Docker Hub): the
 // password would be lost, so say so instead of succeeding.
 func (h *Helper) refuseStore(serverURL string) error {
-	if _, err := h.route(serverURL); err == nil {
+	if _, err := local.Route(h.cfg.Mappings, serverURL); err == nil {
 		return nil
 	}
 	err := fmt.Errorf("the login for %s was not saved: ecr-login serves only Amazon ECR registries and keeps no passwords; "+

@@ -9,6 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 
 	"github.com/ecr-login/ecr-login/cache"
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // Each kind of cache entry is fresh up to its own refresh point and not one
@@ -29,8 +30,8 @@ func TestTokenCacheRefreshPoints(t *testing.T) {
 	}{
 		{"token: expiry less the margin", "id/ecr/aws/us-east-1", long("ecr"), t0.Add(12*time.Hour - margin)},
 		{"MFA session: SessionMinLife before expiry", "mfa-session/x", long(SessionService), t0.Add(12*time.Hour - SessionMinLife)},
-		{"pod session: DefaultRefreshMargin", podSessionPrefix + "id/aws", long(SessionService), t0.Add(12*time.Hour - DefaultRefreshMargin)},
-		{"pod session: half its life", podSessionPrefix + "id/aws", short, t0.Add(30 * time.Minute)},
+		{"pod session: DefaultRefreshMargin", local.PodSessionKey(Identity{ID: "id"}, "aws"), long(SessionService), t0.Add(12*time.Hour - DefaultRefreshMargin)},
+		{"pod session: half its life", local.PodSessionKey(Identity{ID: "id"}, "aws"), short, t0.Add(30 * time.Minute)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			store := cache.Open(t.TempDir())
@@ -45,24 +46,24 @@ func TestTokenCacheRefreshPoints(t *testing.T) {
 			if s, _ := tokens.State(tc.key, tc.e); s != StateFresh {
 				t.Fatalf("just before the refresh point: %s, want fresh", s)
 			}
-			if _, ok := tokens.entry(tc.key, StateFresh); !ok {
+			if _, ok := tokens.Entry(tc.key, StateFresh); !ok {
 				t.Fatal("just before the refresh point: not served")
 			}
 			now = tc.refresh
 			if s, _ := tokens.State(tc.key, tc.e); s != StateStale {
 				t.Fatalf("at the refresh point: %s, want stale", s)
 			}
-			if _, ok := tokens.entry(tc.key, StateFresh); ok {
+			if _, ok := tokens.Entry(tc.key, StateFresh); ok {
 				t.Fatal("at the refresh point: still served as fresh")
 			}
-			if _, ok := tokens.entry(tc.key, StateStale); !ok {
+			if _, ok := tokens.Entry(tc.key, StateStale); !ok {
 				t.Fatal("at the refresh point: not usable as a fallback")
 			}
 			now = tc.e.ExpiresAt
 			if s, _ := tokens.State(tc.key, tc.e); s != StateExpired {
 				t.Fatalf("at expiry: %s, want expired", s)
 			}
-			if _, ok := tokens.entry(tc.key, StateStale); ok {
+			if _, ok := tokens.Entry(tc.key, StateStale); ok {
 				t.Fatal("at expiry: still usable")
 			}
 		})

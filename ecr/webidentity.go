@@ -2,13 +2,8 @@ package ecr
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/base64"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strings"
 	"time"
 
@@ -20,134 +15,13 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/ecr-login/ecr-login/cache"
+	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
 // PodSessionName is the RoleSessionName of AssumeRoleWithWebIdentity, the
 // same as cloud-provider-aws's ecr-credential-provider (trust policies and
 // CloudTrail queries written for it keep working).
 const PodSessionName = "ecr-credential-provider"
-
-// ErrBadServiceAccountToken means a service account token's claims could
-// not be read.
-var ErrBadServiceAccountToken = errors.New("unreadable service account token")
-
-// WebIdentity is a pod's identity for one pull: the role its service account
-// names and the service account token kubelet passed. The token is a
-// secret: it is kept unexported, is never part of a cache key, and every
-// way of printing a WebIdentity (fmt verbs, slog) shows only the role and
-// the service account.
-type WebIdentity struct {
-	RoleARN string
-	// Claims read (not verified: that is kubelet's and STS's business)
-	// from the token.
-	Issuer    string
-	Subject   string // system:serviceaccount:NAMESPACE:NAME
-	Audience  []string
-	ExpiresAt time.Time
-
-	token string
-}
-
-// NewWebIdentity reads the claims of a service account token (a compact
-// JWS) for role roleARN. A token whose claims cannot be read is an error
-// (ErrBadServiceAccountToken) that never quotes the token.
-func NewWebIdentity(roleARN, token string) (*WebIdentity, error) {
-	if !strings.HasPrefix(roleARN, "arn:") || !strings.Contains(roleARN, ":role/") {
-		return nil, fmt.Errorf("%q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", roleARN)
-	}
-	bad := func(why string) error {
-		return fmt.Errorf("%w (%d bytes): %s", ErrBadServiceAccountToken, len(token), why)
-	}
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return nil, bad(fmt.Sprintf("not a JWT: %d dot-separated parts, want 3", len(parts)))
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return nil, bad("the claims part is not base64url")
-	}
-	var c struct {
-		Iss string          `json:"iss"`
-		Sub string          `json:"sub"`
-		Aud json.RawMessage `json:"aud"`
-		Exp *json.Number    `json:"exp"`
-	}
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return nil, bad("the claims are not a JSON object")
-	}
-	w := &WebIdentity{RoleARN: roleARN, Issuer: c.Iss, Subject: c.Sub, token: token}
-	var one string
-	if json.Unmarshal(c.Aud, &one) == nil {
-		w.Audience = []string{one}
-	} else {
-		json.Unmarshal(c.Aud, &w.Audience)
-	}
-	switch {
-	case c.Iss == "":
-		return nil, bad("no iss claim")
-	case c.Sub == "":
-		return nil, bad("no sub claim")
-	case c.Exp == nil:
-		return nil, bad("no exp claim")
-	}
-	exp, err := c.Exp.Float64()
-	if err != nil || exp <= 0 {
-		return nil, bad("the exp claim is not a time")
-	}
-	w.ExpiresAt = time.Unix(int64(exp), 0).UTC()
-	return w, nil
-}
-
-// ServiceAccount is "NAMESPACE/NAME" from a Kubernetes subject, else the
-// subject itself.
-func (w *WebIdentity) ServiceAccount() string {
-	if rest, ok := strings.CutPrefix(w.Subject, "system:serviceaccount:"); ok {
-		if ns, name, ok := strings.Cut(rest, ":"); ok {
-			return ns + "/" + name
-		}
-	}
-	return w.Subject
-}
-
-// String names the service account and the role, never the token.
-func (w *WebIdentity) String() string {
-	if w == nil {
-		return "<no pod identity>"
-	}
-	return "service account " + w.ServiceAccount() + " (role " + w.RoleARN + ")"
-}
-
-// GoString keeps %#v from printing the token.
-func (w *WebIdentity) GoString() string { return w.String() }
-
-// LogValue keeps slog from printing the token.
-func (w *WebIdentity) LogValue() slog.Value { return slog.StringValue(w.String()) }
-
-// Format keeps every fmt verb, and values embedded in other structs, from
-// printing the token.
-func (w WebIdentity) Format(f fmt.State, _ rune) { fmt.Fprint(f, w.String()) }
-
-var (
-	_ fmt.Formatter  = WebIdentity{}
-	_ slog.LogValuer = (*WebIdentity)(nil)
-)
-
-// identity keys a pod's tokens: role, issuer and subject (so two service
-// accounts naming one role never share an entry, and a new token of the same
-// service account hits), plus everything that keys the node's own identity:
-// the SDK config the pod's STS and ECR clients are built from (endpoint
-// overrides from the environment and from shared-config [services]
-// sections, the config files, ...). Never the token.
-func (w *WebIdentity) identity(env Getenv) (Identity, error) {
-	node, err := resolveIdentity(env, "")
-	if err != nil {
-		return Identity{}, err
-	}
-	sum := sha256.Sum256([]byte("web-identity\nrole=" + w.RoleARN + "\niss=" + w.Issuer + "\nsub=" + w.Subject +
-		"\nnode=" + node.ID))
-	return Identity{ID: hex.EncodeToString(sum[:16]), Source: SourceWebIdentity,
-		Description: "role " + w.RoleARN + " assumed with the token of service account " + w.ServiceAccount()}, nil
-}
 
 // PodCredentials is Credentials for a pod: the token is had as pod's role,
 // assumed with its service account token, through the same cache, lock and
@@ -199,12 +73,12 @@ func (f *SDKFetcher) fetchAsPod(ctx context.Context, cfg aws.Config, reg Registr
 // the same parts as the token's (role, issuer, subject, STS endpoint) plus
 // the partition, never the service account token.
 func (f *SDKFetcher) podSession(ctx context.Context, cfg aws.Config, reg Registry, pod *WebIdentity) (aws.Credentials, error) {
-	id, err := pod.identity(f.env)
+	id, err := pod.Identity(f.env)
 	if err != nil {
 		return aws.Credentials{}, err
 	}
-	key := podSessionKey(id, reg.Partition)
-	if e, ok := f.sessions.session(key); ok {
+	key := local.PodSessionKey(id, reg.Partition)
+	if e, ok := f.sessions.Session(key); ok {
 		secret, token, _ := strings.Cut(e.Password, "\n")
 		return aws.Credentials{AccessKeyID: e.Username, SecretAccessKey: secret, SessionToken: token,
 			Source: "ecr-login pod session cache", CanExpire: true, Expires: e.ExpiresAt}, nil
@@ -216,14 +90,14 @@ func (f *SDKFetcher) podSession(ctx context.Context, cfg aws.Config, reg Registr
 	start := f.now()
 	out, err := client.AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{
 		RoleArn: aws.String(pod.RoleARN), RoleSessionName: aws.String(PodSessionName),
-		WebIdentityToken: aws.String(pod.token),
+		WebIdentityToken: aws.String(pod.Token()),
 	})
 	if err != nil {
 		if fe := podSTSRefusal(err, reg, pod); fe != nil {
 			return aws.Credentials{}, fe
 		}
 		// classify names the role and the service account (identity's Description).
-		return aws.Credentials{}, &stagedError{stageCredentials, scrubbed{err, pod.token}}
+		return aws.Credentials{}, &stagedError{stageCredentials, scrubbed{err, pod.Token()}}
 	}
 	c := out.Credentials
 	if c == nil || c.Expiration == nil || aws.ToString(c.AccessKeyId) == "" {
@@ -233,7 +107,7 @@ func (f *SDKFetcher) podSession(ctx context.Context, cfg aws.Config, reg Registr
 		SessionToken: aws.ToString(c.SessionToken), CanExpire: true, Expires: c.Expiration.UTC()}
 	if f.store != nil {
 		// A session that cannot be kept only costs an STS call next time.
-		_ = f.sessions.put(ctx, key, sessionEntry(id, creds, start))
+		_ = f.sessions.Put(ctx, key, sessionEntry(id, creds, start))
 	}
 	return creds, nil
 }
@@ -248,7 +122,7 @@ func podSTSRefusal(err error, reg Registry, pod *WebIdentity) *FetchError {
 	code, msg := apiErr.ErrorCode(), strings.TrimSpace(apiErr.ErrorMessage())
 	issuer := strings.TrimPrefix(pod.Issuer, "https://")
 	who := fmt.Sprintf("service account %s (issuer %s)", pod.ServiceAccount(), pod.Issuer)
-	fe := &FetchError{Registry: reg.Host, Err: scrubbed{err, pod.token}}
+	fe := &FetchError{Registry: reg.Host, Err: scrubbed{err, pod.Token()}}
 	switch code {
 	case "AccessDenied", "AccessDeniedException":
 		fe.Kind = ErrAccessDenied
@@ -271,8 +145,8 @@ func podSTSRefusal(err error, reg Registry, pod *WebIdentity) *FetchError {
 	default:
 		return nil
 	}
-	fe.Message = redactWith(fe.Message, pod.token)
-	fe.Detail = redactWith(err.Error(), pod.token)
+	fe.Message = local.RedactWith(fe.Message, pod.Token())
+	fe.Detail = local.RedactWith(err.Error(), pod.Token())
 	return fe
 }
 
@@ -282,7 +156,7 @@ type scrubbed struct {
 	secret string
 }
 
-func (s scrubbed) Error() string { return redactWith(s.err.Error(), s.secret) }
+func (s scrubbed) Error() string { return local.RedactWith(s.err.Error(), s.secret) }
 func (s scrubbed) Unwrap() error { return s.err }
 
 // sessionEntry is the cache entry of an assumed-role session.

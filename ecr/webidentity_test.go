@@ -89,7 +89,7 @@ func TestWebIdentityKeyIsPerRoleAndSubjectNotPerToken(t *testing.T) {
 	exp := time.Now().Add(time.Hour)
 	key := func(w *WebIdentity, env Getenv) Identity {
 		t.Helper()
-		id, err := w.identity(env)
+		id, err := w.Identity(env)
 		if err != nil {
 			t.Fatal(err)
 		}

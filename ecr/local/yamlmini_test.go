@@ -1,4 +1,4 @@
-package ecr
+package local
 
 import (
 	"errors"
@@ -9,12 +9,14 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/ecr-login/ecr-login/internal/testenv"
 )
 
 // yamlCorpus holds documents the small reader accepts. For each, yaml.v3
 // (the reference) must read the same tree.
 var yamlCorpus = []string{
-	exampleConfig,
+	testenv.ExampleMappings,
 	"",
 	"# only a comment\n",
 	"---\nregistries:\n",
@@ -144,7 +146,7 @@ func TestLoadMappingsRefusesWhatItDoesNotRead(t *testing.T) {
 		{"bad escape", "registries:\n  - match: \"\\q\"\n", ":2: unsupported escape"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := writeConfig(t, tc.body)
+			p := testenv.ConfigFile(t, tc.body)
 			_, err := LoadMappings(p, true)
 			if err == nil || !errors.Is(err, ErrMappingConfig) || !strings.Contains(err.Error(), p+tc.want) {
 				t.Fatalf("err = %v; want %q after %s", err, tc.want, p)
@@ -155,13 +157,13 @@ func TestLoadMappingsRefusesWhatItDoesNotRead(t *testing.T) {
 
 func TestLoadMappingsBoundsTheFileSize(t *testing.T) {
 	body := "registries:\n" + strings.Repeat("# padding\n", maxConfigSize/10+1)
-	p := writeConfig(t, body)
+	p := testenv.ConfigFile(t, body)
 	_, err := LoadMappings(p, false)
 	if err == nil || !errors.Is(err, ErrMappingConfig) || !strings.Contains(err.Error(), p) || !strings.Contains(err.Error(), "at most") {
 		t.Fatalf("err = %v", err)
 	}
 	// Just under the bound is read.
-	if _, err := LoadMappings(writeConfig(t, body[:maxConfigSize]), false); err != nil {
+	if _, err := LoadMappings(testenv.ConfigFile(t, body[:maxConfigSize]), false); err != nil {
 		t.Fatalf("a file of %d bytes: %v", maxConfigSize, err)
 	}
 }

@@ -1,4 +1,4 @@
-package ecr
+package local
 
 import (
 	"context"
@@ -53,10 +53,10 @@ const (
 // podSessionPrefix starts the cache key of a pod's assumed-role session.
 const podSessionPrefix = "pod-session/"
 
-// podSessionKey is the cache key of the session of the pod identity id in
+// PodSessionKey is the cache key of the session of the pod identity id in
 // partition: the same parts as the token's key, never the service account
 // token.
-func podSessionKey(id Identity, partition string) string {
+func PodSessionKey(id Identity, partition string) string {
 	return podSessionPrefix + id.ID + "/" + partition
 }
 
@@ -87,20 +87,20 @@ func (c *TokenCache) State(key string, e cache.Entry) (EntryState, time.Time) {
 // Now is the cache's clock.
 func (c *TokenCache) Now() time.Time { return c.now() }
 
-// fresh returns the cached token at key if it may be served.
-func (c *TokenCache) fresh(key string) (Credentials, bool) {
+// Fresh returns the cached token at key if it may be served.
+func (c *TokenCache) Fresh(key string) (Credentials, bool) {
 	return c.token(key, StateFresh)
 }
 
-// usable returns the cached token at key if it has not expired (fallback use).
-func (c *TokenCache) usable(key string) (Credentials, bool) {
+// Usable returns the cached token at key if it has not expired (fallback use).
+func (c *TokenCache) Usable(key string) (Credentials, bool) {
 	return c.token(key, StateStale)
 }
 
 // token returns the entry at key as Credentials when its state is at least
 // want (fresh counts as usable).
 func (c *TokenCache) token(key string, want EntryState) (Credentials, bool) {
-	e, ok := c.entry(key, want)
+	e, ok := c.Entry(key, want)
 	if !ok {
 		return Credentials{}, false
 	}
@@ -108,16 +108,16 @@ func (c *TokenCache) token(key string, want EntryState) (Credentials, bool) {
 		RefreshAt: c.RefreshAt(key, e), FromCache: true}, true
 }
 
-// session returns the fresh session (MFA or pod) at key.
-func (c *TokenCache) session(key string) (cache.Entry, bool) {
-	e, ok := c.entry(key, StateFresh)
+// Session returns the fresh session (MFA or pod) at key.
+func (c *TokenCache) Session(key string) (cache.Entry, bool) {
+	e, ok := c.Entry(key, StateFresh)
 	if !ok || e.Service != SessionService {
 		return cache.Entry{}, false
 	}
 	return e, true
 }
 
-func (c *TokenCache) entry(key string, want EntryState) (cache.Entry, bool) {
+func (c *TokenCache) Entry(key string, want EntryState) (cache.Entry, bool) {
 	if c == nil || c.store == nil {
 		return cache.Entry{}, false
 	}
@@ -132,14 +132,14 @@ func (c *TokenCache) entry(key string, want EntryState) (cache.Entry, bool) {
 	return cache.Entry{}, false
 }
 
-// put saves e at key, stamped with the clock's time.
-func (c *TokenCache) put(ctx context.Context, key string, e cache.Entry) error {
+// Put saves e at key, stamped with the clock's time.
+func (c *TokenCache) Put(ctx context.Context, key string, e cache.Entry) error {
 	return c.store.Put(ctx, key, e, c.now())
 }
 
-// freshFor returns the keys and entries of identityID that are fresh now
+// FreshFor returns the keys and entries of identityID that are fresh now
 // (List and doctor count them).
-func (c *TokenCache) freshFor(identityID string) (mine int, fresh map[string]cache.Entry, total int) {
+func (c *TokenCache) FreshFor(identityID string) (mine int, fresh map[string]cache.Entry, total int) {
 	fresh = map[string]cache.Entry{}
 	if c == nil || c.store == nil {
 		return 0, fresh, 0

@@ -1,6 +1,6 @@
 //go:build !windows
 
-package ecr
+package local
 
 import (
 	"errors"

@@ -1,4 +1,4 @@
-package ecr
+package local
 
 import (
 	"crypto/sha256"
@@ -126,12 +126,12 @@ func TestRedactRegistered(t *testing.T) {
 
 func TestRememberProcessOutput(t *testing.T) {
 	secret, token := "SENTINEL-proc-secret-7f3a", "SENTINEL-proc-token-7f3a"
-	rememberProcessOutput([]byte(`{"Version":1,"AccessKeyId":"ASIAPROCESS0000001","SecretAccessKey":"` + secret + `","SessionToken":"` + token + `","Expiration":"2030-01-01 00:00:00"}`))
+	RememberProcessOutput([]byte(`{"Version":1,"AccessKeyId":"ASIAPROCESS0000001","SecretAccessKey":"` + secret + `","SessionToken":"` + token + `","Expiration":"2030-01-01 00:00:00"}`))
 	out := Redact("parse failed of process output: " + secret + " " + token + " ASIAPROCESS0000001 2030-01-01 00:00:00")
 	if strings.Contains(out, "SENTINEL") || !strings.Contains(out, "ASIAPROCESS0000001") || !strings.Contains(out, "2030-01-01 00:00:00") {
 		t.Fatalf("got %q", out)
 	}
-	rememberProcessOutput([]byte("not json SENTINEL-proc-raw-7f3a\n"))
+	RememberProcessOutput([]byte("not json SENTINEL-proc-raw-7f3a\n"))
 	if out := Redact("output: not json SENTINEL-proc-raw-7f3a\n"); strings.Contains(out, "SENTINEL") {
 		t.Fatalf("got %q", out)
 	}

@@ -1,4 +1,4 @@
-package ecr
+package local
 
 import (
 	"encoding/json"
@@ -53,8 +53,8 @@ func Redact(s string) string { return seen.Redact(s) }
 // RememberSecrets adds values to the process-wide registry Redact uses.
 func RememberSecrets(values ...string) { seen.Add(values...) }
 
-// redactWith registers secrets, then redacts s.
-func redactWith(s string, secrets ...string) string {
+// RedactWith registers secrets, then redacts s.
+func RedactWith(s string, secrets ...string) string {
 	seen.Add(secrets...)
 	return Redact(s)
 }
@@ -77,12 +77,12 @@ func RememberEnv(env Getenv) {
 	}
 }
 
-// rememberProcessOutput registers the secrets in a credential_process's
+// RememberProcessOutput registers the secrets in a credential_process's
 // standard output: every string field but the few that are not secret; when
 // it is not JSON, the whole output (the SDK quotes it in its error) and
 // every string value in it, so that a field alone (in the process's stderr,
 // say) is redacted too.
-func rememberProcessOutput(out []byte) {
+func RememberProcessOutput(out []byte) {
 	var fields map[string]any
 	if err := json.Unmarshal(out, &fields); err != nil {
 		seen.Add(strings.TrimSpace(string(out)))

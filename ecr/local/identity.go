@@ -1,4 +1,4 @@
-package ecr
+package local
 
 import (
 	"crypto/sha256"
@@ -81,6 +81,10 @@ type Identity struct {
 	// the profile was selected (AWS_PROFILE, default, --profile).
 	mfaSession string
 }
+
+// MFASession is the cache key of the identity's MFA session ("" when the
+// chain asks for no MFA code; see the field).
+func (id Identity) MFASession() string { return id.mfaSession }
 
 // Source is the kind of credential source the SDK's default chain will use.
 type Source string
@@ -180,17 +184,17 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 	// The SDK reads AWS_ACCESS_KEY and AWS_SECRET_KEY when the usual names are unset.
 	accessKey := firstEnv(env, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
 	secretKey := firstEnv(env, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
-	addSource("AWS_ACCESS_KEY_ID#", hashString(accessKey))
+	addSource("AWS_ACCESS_KEY_ID#", HashString(accessKey))
 	// Container credentials: the authorization token (EKS Pod Identity: the
 	// token file) says who the caller is at a node-wide URI. Hashed, never
 	// raw; a file is keyed by its content, so a rotated token costs a miss.
-	addSource("AWS_CONTAINER_AUTHORIZATION_TOKEN#", hashString(env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))
+	addSource("AWS_CONTAINER_AUTHORIZATION_TOKEN#", HashString(env("AWS_CONTAINER_AUTHORIZATION_TOKEN")))
 	if p := env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"); p != "" {
 		tok, err := readSmallFile(p)
 		if err != nil && !errors.Is(err, errUnopenable) {
 			return Identity{}, fmt.Errorf("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: %w", err)
 		}
-		addSource("container-token-file#", hashString(string(tok)))
+		addSource("container-token-file#", HashString(string(tok)))
 	}
 
 	// The profile: AWS_PROFILE, else AWS_DEFAULT_PROFILE, else "default". Only
@@ -234,7 +238,7 @@ func resolveIdentity(env Getenv, forcedProfile string) (Identity, error) {
 		id.Source, id.Description = describeChain(chain, env)
 	case accessKey != "" && secretKey != "":
 		id.Source = SourceEnv
-		id.Description = "environment variables AWS_ACCESS_KEY_ID (…" + last4(accessKey) + ")"
+		id.Description = "environment variables AWS_ACCESS_KEY_ID (…" + Last4(accessKey) + ")"
 	case env("AWS_WEB_IDENTITY_TOKEN_FILE") != "":
 		id.Source = SourceWebIdentity
 		id.Description = "web identity token " + env("AWS_WEB_IDENTITY_TOKEN_FILE") + " for role " + env("AWS_ROLE_ARN")
@@ -302,7 +306,7 @@ func describeChain(chain []section, env Getenv) (Source, string) {
 	case sp != "" && p.hasStaticKeys():
 		// Its own keys: a source profile with keys ends the chain (also
 		// when it names itself).
-		src, what = SourceStatic, "its static keys (…"+last4(p.get("aws_access_key_id"))+")"
+		src, what = SourceStatic, "its static keys (…"+Last4(p.get("aws_access_key_id"))+")"
 	case sp != "":
 		// The chain came back to a profile already met; the SDK uses that
 		// profile's own credentials.
@@ -327,7 +331,7 @@ func describeChain(chain []section, env Getenv) (Source, string) {
 func profileCredentials(p section, name string, env Getenv) (Source, string) {
 	switch {
 	case p.hasStaticKeys():
-		return SourceStatic, "static keys (…" + last4(p.get("aws_access_key_id")) + ")"
+		return SourceStatic, "static keys (…" + Last4(p.get("aws_access_key_id")) + ")"
 	case p.get("credential_source") != "":
 		return SourceAssumeRole, "credential_source " + p.get("credential_source")
 	case p.get("web_identity_token_file") != "":
@@ -361,7 +365,9 @@ func firstEnv(env Getenv, names ...string) string {
 	return ""
 }
 
-func hashString(s string) string {
+// HashString is the first 8 bytes of s's SHA-256 in hex ("" for ""):
+// how key parts that could be secrets enter a key.
+func HashString(s string) string {
 	if s == "" {
 		return ""
 	}
@@ -369,7 +375,8 @@ func hashString(s string) string {
 	return hex.EncodeToString(sum[:8])
 }
 
-func last4(s string) string {
+// Last4 is the end of an access key id, as messages show it.
+func Last4(s string) string {
 	if len(s) <= 4 {
 		return s
 	}

@@ -1,5 +1,5 @@
 // Package ecr recognises Amazon ECR registry hosts.
-package ecr
+package local
 
 import (
 	"errors"

@@ -2,7 +2,7 @@
 // sections, the profile merge rules of the SDK, and profile chains
 // (source_profile / role_arn) with their cycle and depth checks.
 
-package ecr
+package local
 
 import (
 	"fmt"
@@ -166,7 +166,7 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 			case ignoredProfileKeys[k] || strings.HasPrefix(k, "cli_") || strings.HasPrefix(k, "s3") || strings.Contains(k, "."):
 				continue
 			case k == "aws_access_key_id":
-				v = hashString(v)
+				v = HashString(v)
 			}
 			*lines = append(*lines, fmt.Sprintf("profile[%d].%s=%s", depth, k, v))
 		}
@@ -181,7 +181,7 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 			case ignoredProfileKeys[k]:
 				continue
 			case k == "aws_access_key_id":
-				v = hashString(v)
+				v = HashString(v)
 			}
 			*lines = append(*lines, fmt.Sprintf("profile[%d].unmerged.%s=%s", depth, k, v))
 		}

@@ -1,4 +1,4 @@
-package ecr
+package local
 
 import (
 	"fmt"
@@ -12,7 +12,7 @@ import (
 // process's own (os.Getenv), so the snapshot must BE the process
 // environment. The binaries pass os.Environ() taken at start and never
 // change the environment afterwards; tests that run the real SDK set the
-// process environment (t.Setenv) and pass a snapshot of it. checkSnapshot
+// process environment (t.Setenv) and pass a snapshot of it. CheckSnapshot
 // holds the SDK fetcher to that rule, so a snapshot that names an endpoint
 // or an identity the SDK would not see is an error, never a silent call
 // to real AWS or a token cached under the wrong key.
@@ -37,9 +37,9 @@ var endpointKeyed = []string{
 	"AWS_USE_FIPS_ENDPOINT", "AWS_USE_DUALSTACK_ENDPOINT",
 }
 
-// envEndpointOverride reports whether the environment names an endpoint URL
+// EnvEndpointOverride reports whether the environment names an endpoint URL
 // for service (ServicePrivate or ServicePublic) that the SDK will use.
-func envEndpointOverride(env Getenv, service Service) bool {
+func EnvEndpointOverride(env Getenv, service Service) bool {
 	if strings.EqualFold(env(envIgnoreEndpoints), "true") {
 		return false
 	}
@@ -50,17 +50,17 @@ func envEndpointOverride(env Getenv, service Service) bool {
 	return env(svc) != "" || env(envEndpoint) != ""
 }
 
-// defaultRegion is the region of a call no registry host decides (login,
+// DefaultRegion is the region of a call no registry host decides (login,
 // the doctor's credential step): AWS_REGION, else AWS_DEFAULT_REGION, else
 // us-east-1.
-func defaultRegion(env Getenv) string {
+func DefaultRegion(env Getenv) string {
 	if r := firstEnv(env, "AWS_REGION", "AWS_DEFAULT_REGION"); r != "" {
 		return r
 	}
 	return "us-east-1"
 }
 
-// snapshotChecked are the variables checkSnapshot compares: every one that
+// snapshotChecked are the variables CheckSnapshot compares: every one that
 // goes into the cache key, plus the region and the credential keys.
 var snapshotChecked = func() []string {
 	l := append(append([]string{
@@ -71,10 +71,10 @@ var snapshotChecked = func() []string {
 	return l
 }()
 
-// checkSnapshot fails when env disagrees with the process environment on a
+// CheckSnapshot fails when env disagrees with the process environment on a
 // variable the SDK reads (see the rule at the top of this file). The names
 // are in the message, never the values (they may be secrets).
-func checkSnapshot(env Getenv) error {
+func CheckSnapshot(env Getenv) error {
 	var differ []string
 	for _, k := range snapshotChecked {
 		if env(k) != os.Getenv(k) {
