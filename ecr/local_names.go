@@ -13,6 +13,7 @@ import (
 
 type (
 	Access      = local.Access
+	Config      = local.Config
 	Credentials = local.Credentials
 	EntryState  = local.EntryState
 	Getenv      = local.Getenv
@@ -28,6 +29,7 @@ type (
 
 const (
 	DefaultRefreshMargin = local.DefaultRefreshMargin
+	DefaultTimeout       = local.DefaultTimeout
 	SessionMinLife       = local.SessionMinLife
 	SessionService       = local.SessionService
 	Redacted             = local.Redacted

@@ -1,8 +1,6 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,14 +10,12 @@ import (
 
 	"github.com/docker/docker-credential-helpers/credentials"
 
+	"github.com/ecr-login/ecr-login/cmd/internal/proto"
 	"github.com/ecr-login/ecr-login/ecr"
 )
 
 // DockerHelperName is the binary Docker runs for `"credHelpers": {"HOST": "ecr-login"}`.
 const DockerHelperName = "docker-credential-ecr-login"
-
-// maxStdin bounds what the protocol verbs read: a server URL or a small JSON.
-const maxStdin = 1 << 20
 
 // RunDocker runs docker-credential-ecr-login with args (without the program
 // name) and returns the exit code. stdout carries only the protocol answer;
@@ -54,7 +50,7 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 	}
 	defer closeLog()
 
-	in, err := readInput(stdin, verb)
+	in, err := proto.ReadDockerInput(stdin, verb)
 	if err != nil {
 		fmt.Fprintln(stdout, ecr.Redact(err.Error()))
 		logger.Error(err.Error())
@@ -66,46 +62,6 @@ func RunDocker(ctx context.Context, args []string, stdin io.Reader, stdout, stde
 		return 1
 	}
 	return 0
-}
-
-// readInput reads the verb's stdin whole, refusing oversize or binary junk
-// with a clear error instead of the scanner's.
-func readInput(stdin io.Reader, verb string) (io.Reader, error) {
-	if verb == credentials.ActionList {
-		return strings.NewReader(""), nil
-	}
-	data, err := io.ReadAll(io.LimitReader(stdin, maxStdin+1))
-	if err != nil {
-		return nil, fmt.Errorf("reading stdin: %w", err)
-	}
-	if len(data) > maxStdin {
-		return nil, fmt.Errorf("%s: input on stdin is larger than 1 MiB; expected a registry host name", verb)
-	}
-	if verb == credentials.ActionStore {
-		// credentials.Store reads stdin with a bufio.Scanner, whose lines
-		// stop at 64 KiB with "bufio.Scanner: token too long".
-		for _, line := range bytes.Split(data, []byte("\n")) {
-			if len(line) >= bufio.MaxScanTokenSize {
-				return nil, fmt.Errorf("%s: a line on stdin is longer than 64 KiB; expected JSON credentials", verb)
-			}
-		}
-		if err := checkStoreInput(data); err != nil {
-			return nil, err
-		}
-		return bytes.NewReader(data), nil
-	}
-	host := bytes.TrimSpace(data)
-	if len(host) > 4096 {
-		return nil, fmt.Errorf("%s: input on stdin is %d bytes; expected a registry host name", verb, len(data))
-	}
-	// credentials.Get and Erase glue lines together without a separator, so
-	// "HOST-PART\nREST" would name another host: refuse it.
-	if bytes.IndexByte(host, '\n') >= 0 {
-		return nil, fmt.Errorf("%s: input on stdin has more than one line; expected one registry host name", verb)
-	}
-	// Hand over the trimmed host (they trim it anyway): padding around it
-	// must not run into their scanner's 64 KiB line limit.
-	return bytes.NewReader(host), nil
 }
 
 // runToken prints only the password for one registry, for tools that cannot

@@ -4,10 +4,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ecr-login/ecr-login/cmd/internal/proto"
 )
 
 func TestProviderHasItsOwnDefaultDeadlineInsideKubeletsLimit(t *testing.T) {
-	cfg, err := LoadConfig(Environ(withProviderTimeout([]string{"HOME=" + t.TempDir()})))
+	cfg, err := LoadConfig(Environ(proto.WithProviderTimeout([]string{"HOME=" + t.TempDir()})))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -15,7 +17,7 @@ func TestProviderHasItsOwnDefaultDeadlineInsideKubeletsLimit(t *testing.T) {
 		t.Fatalf("timeout %s, want %s (under kubelet's minute)", cfg.Helper.Timeout, ProviderTimeout)
 	}
 	// AWS_ECR_TIMEOUT from the CredentialProviderConfig env: wins.
-	cfg, err = LoadConfig(Environ(withProviderTimeout([]string{"HOME=" + t.TempDir(), "AWS_ECR_TIMEOUT=5s"})))
+	cfg, err = LoadConfig(Environ(proto.WithProviderTimeout([]string{"HOME=" + t.TempDir(), "AWS_ECR_TIMEOUT=5s"})))
 	if err != nil || cfg.Helper.Timeout != 5*time.Second {
 		t.Fatalf("%v %s", err, cfg.Helper.Timeout)
 	}
@@ -31,7 +33,7 @@ func TestStoreInputGetsASentence(t *testing.T) {
 		`{"ServerURL":"h","Username":"a","Secret":"x"}`: "",
 		"{\"ServerURL\":\"h\",\n\"Secret\":\"x\"}":      "",
 	} {
-		err := checkStoreInput([]byte(in))
+		err := proto.CheckStoreInput([]byte(in))
 		switch {
 		case want == "" && err != nil:
 			t.Errorf("%q: %v", in, err)

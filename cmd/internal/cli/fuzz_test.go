@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ecr-login/ecr-login/cmd/internal/proto"
 	"github.com/ecr-login/ecr-login/ecr"
 )
 
@@ -253,8 +254,8 @@ func FuzzProviderRequest(f *testing.F) {
 			ServiceAccountToken       string            `json:"serviceAccountToken"`
 			ServiceAccountAnnotations map[string]string `json:"serviceAccountAnnotations"`
 		}
-		valid := len(in) <= maxStdin && json.Unmarshal(in, &req) == nil &&
-			providerAPIVersions[req.APIVersion] &&
+		valid := len(in) <= proto.MaxStdin && json.Unmarshal(in, &req) == nil &&
+			proto.ProviderAPIVersions[req.APIVersion] &&
 			(req.Kind == "" || req.Kind == "CredentialProviderRequest") &&
 			strings.TrimSpace(req.Image) != ""
 		host := "docker.io"
@@ -308,7 +309,7 @@ func FuzzProviderRequest(f *testing.F) {
 			} `json:"auth"`
 		}
 		decodeOne(t, "provider stdout", r.stdout, &resp)
-		if !providerAPIVersions[resp.APIVersion] || resp.APIVersion != req.APIVersion {
+		if !proto.ProviderAPIVersions[resp.APIVersion] || resp.APIVersion != req.APIVersion {
 			t.Fatalf("response apiVersion %q, request %q", resp.APIVersion, req.APIVersion)
 		}
 		if resp.Kind != "CredentialProviderResponse" || resp.CacheKeyType != "Registry" {

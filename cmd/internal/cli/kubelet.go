@@ -8,52 +8,20 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"time"
 
+	"github.com/ecr-login/ecr-login/cmd/internal/proto"
 	"github.com/ecr-login/ecr-login/ecr"
 )
 
 // ProviderName is the kubelet image credential provider binary.
 const ProviderName = "ecr-credential-provider"
 
-// Kubelet credential provider API versions this provider answers in.
-var providerAPIVersions = map[string]bool{
-	"credentialprovider.kubelet.k8s.io/v1":       true,
-	"credentialprovider.kubelet.k8s.io/v1beta1":  true,
-	"credentialprovider.kubelet.k8s.io/v1alpha1": true,
-}
-
-// providerRequest is CredentialProviderRequest, the fields we read. Fields
-// kubelet may add later are accepted and ignored. The service account token
-// (Kubernetes 1.34+, tokenAttributes) is a secret: see podIdentity.
-type providerRequest struct {
-	APIVersion                string            `json:"apiVersion"`
-	Kind                      string            `json:"kind"`
-	Image                     string            `json:"image"`
-	ServiceAccountToken       string            `json:"serviceAccountToken,omitempty"`
-	ServiceAccountAnnotations map[string]string `json:"serviceAccountAnnotations,omitempty"`
-}
-
-// providerResponse is CredentialProviderResponse.
-type providerResponse struct {
-	APIVersion    string                  `json:"apiVersion"`
-	Kind          string                  `json:"kind"`
-	CacheKeyType  string                  `json:"cacheKeyType"`
-	CacheDuration string                  `json:"cacheDuration,omitempty"`
-	Auth          map[string]providerAuth `json:"auth"`
-}
-
-type providerAuth struct {
-	Username string `json:"username"`
-	Password string `json:"password"`
-}
-
 // RunProvider runs ecr-credential-provider: a CredentialProviderRequest on
 // stdin, a CredentialProviderResponse on stdout in the request's apiVersion.
 // Kubelet kills plugins after a minute; the default deadline leaves room.
 func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, environ []string, opts ...ecr.Option) int {
 	stderr = RedactingWriter(stderr) // nothing on stderr is ever a secret
-	environ = withProviderTimeout(environ)
+	environ = proto.WithProviderTimeout(environ)
 	if code, done := providerPreflight(args, stdout); done {
 		return code
 	}
@@ -70,17 +38,17 @@ func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		logger.Warn("ignoring arguments; settings come from the environment (env: in CredentialProviderConfig)", "args", strings.Join(args, " "))
 	}
 
-	req, err := decodeProviderRequest(stdin)
+	req, err := proto.DecodeProviderRequest(stdin)
 	if err != nil {
 		return fail("%v", err)
 	}
-	pod, err := podIdentity(req, Environ(environ), logger)
+	pod, err := proto.PodIdentity(req, Environ(environ), logger)
 	if err != nil {
 		return fail("%v", err)
 	}
-	resp := providerResponse{APIVersion: req.APIVersion, Kind: "CredentialProviderResponse",
-		CacheKeyType: "Registry", Auth: map[string]providerAuth{}}
-	host := imageRegistry(req.Image)
+	resp := proto.ProviderResponse{APIVersion: req.APIVersion, Kind: "CredentialProviderResponse",
+		CacheKeyType: "Registry", Auth: map[string]proto.ProviderAuth{}}
+	host := proto.ImageRegistry(req.Image)
 	var c ecr.Credentials
 	if pod != nil {
 		c, err = h.PodCredentials(ctx, host, pod)
@@ -97,8 +65,8 @@ func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		// The helper logged the cause with detail; kubelet shows stderr.
 		return 1
 	default:
-		resp.Auth[host] = providerAuth{Username: c.Username, Password: c.Password}
-		resp.CacheDuration = cacheDuration(c.RefreshAt, h.Now())
+		resp.Auth[host] = proto.ProviderAuth{Username: c.Username, Password: c.Password}
+		resp.CacheDuration = proto.CacheDuration(c.RefreshAt, h.Now())
 	}
 	var out bytes.Buffer
 	enc := json.NewEncoder(&out)
@@ -109,51 +77,4 @@ func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, st
 		return fail("writing response: %v", err)
 	}
 	return 0
-}
-
-// decodeProviderRequest reads and checks a CredentialProviderRequest.
-func decodeProviderRequest(r io.Reader) (providerRequest, error) {
-	data, err := io.ReadAll(io.LimitReader(r, maxStdin+1))
-	if err != nil {
-		return providerRequest{}, fmt.Errorf("reading the request on stdin: %w", err)
-	}
-	if len(data) > maxStdin {
-		return providerRequest{}, errors.New("the request on stdin is larger than 1 MiB")
-	}
-	var req providerRequest
-	if err := json.Unmarshal(data, &req); err != nil {
-		return providerRequest{}, fmt.Errorf("stdin is not a CredentialProviderRequest: %v", err)
-	}
-	if !providerAPIVersions[req.APIVersion] {
-		return providerRequest{}, fmt.Errorf("unsupported apiVersion %q: want credentialprovider.kubelet.k8s.io/v1, v1beta1 or v1alpha1", req.APIVersion)
-	}
-	if req.Kind != "" && req.Kind != "CredentialProviderRequest" {
-		return providerRequest{}, fmt.Errorf("unexpected kind %q: want CredentialProviderRequest", req.Kind)
-	}
-	if strings.TrimSpace(req.Image) == "" {
-		return providerRequest{}, errors.New("the request has no image")
-	}
-	return req, nil
-}
-
-// imageRegistry is the registry host of an image reference, the way kubelet
-// keys Registry-cached credentials: everything before the first "/". An image
-// without one ("nginx") is on Docker Hub.
-func imageRegistry(image string) string {
-	image = strings.TrimSpace(image)
-	host, _, found := strings.Cut(image, "/")
-	if !found {
-		return "docker.io"
-	}
-	return host
-}
-
-// cacheDuration tells kubelet to keep the token no longer than our cache
-// would serve it, in whole seconds, rounded down.
-func cacheDuration(refreshAt, now time.Time) string {
-	d := refreshAt.Sub(now).Truncate(time.Second)
-	if d < 0 {
-		d = 0
-	}
-	return d.String()
 }

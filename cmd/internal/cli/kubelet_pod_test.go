@@ -12,6 +12,7 @@ import (
 	configv1 "k8s.io/kubelet/config/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ecr-login/ecr-login/cmd/internal/proto"
 	"github.com/ecr-login/ecr-login/ecr"
 	"github.com/ecr-login/ecr-login/ecr/ecrtest"
 )
@@ -37,7 +38,7 @@ func podFetcher(now func() time.Time, lifetime time.Duration) *fakeFetcher {
 type podRun struct {
 	code           int
 	stdout, stderr string
-	resp           providerResponse
+	resp           proto.ProviderResponse
 }
 
 func runPodProvider(t *testing.T, f *fakeFetcher, now func() time.Time, extraEnv []string, req map[string]any) podRun {
