@@ -8,6 +8,7 @@ import (
 	"path"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -39,7 +40,7 @@ var ErrMappingConfig = errors.New("invalid configuration file")
 
 // roleARN is checked with a length bound on the side: a {1,512} repetition
 // here would cost every run of the helper a millisecond and 2 MiB at start.
-var roleARN = regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`)
+var roleARN = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$`) }) // compiled when a mapping names a role
 
 const maxRoleARN = 2048
 
@@ -182,7 +183,7 @@ func parseMapping(n *ynode, bad func(*ynode, string, ...any) error) (Mapping, er
 			return m, bad(n, "match %q is not an ECR registry, so it needs `registry:` naming the ECR registry it stands for", m.Match)
 		}
 	}
-	if m.RoleARN != "" && (len(m.RoleARN) > maxRoleARN || !roleARN.MatchString(m.RoleARN)) {
+	if m.RoleARN != "" && (len(m.RoleARN) > maxRoleARN || !roleARN().MatchString(m.RoleARN)) {
 		return m, bad(n, "role_arn %q is not an IAM role ARN (arn:aws:iam::ACCOUNT:role/NAME)", m.RoleARN)
 	}
 	if m.ExternalID != "" && m.RoleARN == "" {

@@ -109,7 +109,7 @@ func notSecretField(name string) bool {
 }
 
 // jsonString is a double-quoted JSON string literal.
-var jsonString = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+var jsonString = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`"(?:[^"\\]|\\.)*"`) }) // compiled when a process prints
 
 // rememberLooseFields registers the string values of output that is
 // JSON-like but does not parse (cut short, a trailing comma, a line before
@@ -117,7 +117,7 @@ var jsonString = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 // the last key and is registered unless that key is not secret.
 func rememberLooseFields(out string) {
 	key := ""
-	for _, loc := range jsonString.FindAllStringIndex(out, -1) {
+	for _, loc := range jsonString().FindAllStringIndex(out, -1) {
 		v, err := strconv.Unquote(out[loc[0]:loc[1]])
 		if err != nil {
 			v = out[loc[0]+1 : loc[1]-1]

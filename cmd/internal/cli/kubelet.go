@@ -1,9 +1,7 @@
 package cli
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -46,8 +44,6 @@ func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if err != nil {
 		return fail("%v", err)
 	}
-	resp := proto.ProviderResponse{APIVersion: req.APIVersion, Kind: "CredentialProviderResponse",
-		CacheKeyType: "Registry", Auth: map[string]proto.ProviderAuth{}}
 	host := proto.ImageRegistry(req.Image)
 	var c ecr.Credentials
 	if pod != nil {
@@ -55,26 +51,21 @@ func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	} else {
 		c, err = h.Credentials(ctx, host)
 	}
+	var resp proto.ProviderResponse
 	switch {
 	case errors.Is(err, ecr.ErrNotFound):
 		// Not ECR, or ECR Public with no AWS credentials: nothing to offer,
 		// kubelet pulls anonymously. Do not let kubelet cache the empty answer.
 		logger.Info("no credentials for this image; kubelet will pull it anonymously", "image", req.Image)
-		resp.CacheDuration = "0s"
+		resp = proto.NewProviderResponse(req, host, nil, h.Now())
 	case err != nil:
 		// The helper logged the cause with detail; kubelet shows stderr.
 		return 1
 	default:
-		resp.Auth[host] = proto.ProviderAuth{Username: c.Username, Password: c.Password}
-		resp.CacheDuration = proto.CacheDuration(c.RefreshAt, h.Now())
+		resp = proto.NewProviderResponse(req, host, &c, h.Now())
 	}
-	var out bytes.Buffer
-	enc := json.NewEncoder(&out)
-	if err := enc.Encode(resp); err != nil {
-		return fail("encoding response: %v", err)
-	}
-	if _, err := stdout.Write(out.Bytes()); err != nil {
-		return fail("writing response: %v", err)
+	if err := proto.WriteProviderResponse(stdout, resp); err != nil {
+		return fail("%v", err)
 	}
 	return 0
 }

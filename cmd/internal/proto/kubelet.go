@@ -1,6 +1,7 @@
 package proto
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -174,4 +175,29 @@ func CacheDuration(refreshAt, now time.Time) string {
 		d = 0
 	}
 	return d.String()
+}
+
+// NewProviderResponse is the response to req: auth for host when c is not
+// nil, kept by kubelet no longer than our cache would serve it (now is the
+// clock's time); else no auth, not to be cached.
+func NewProviderResponse(req ProviderRequest, host string, c *local.Credentials, now time.Time) ProviderResponse {
+	resp := ProviderResponse{APIVersion: req.APIVersion, Kind: "CredentialProviderResponse",
+		CacheKeyType: "Registry", Auth: map[string]ProviderAuth{}, CacheDuration: "0s"}
+	if c != nil {
+		resp.Auth[host] = ProviderAuth{Username: c.Username, Password: c.Password}
+		resp.CacheDuration = CacheDuration(c.RefreshAt, now)
+	}
+	return resp
+}
+
+// WriteProviderResponse writes resp as one line of JSON, in one write.
+func WriteProviderResponse(w io.Writer, resp ProviderResponse) error {
+	var out bytes.Buffer
+	if err := json.NewEncoder(&out).Encode(resp); err != nil {
+		return fmt.Errorf("encoding response: %v", err)
+	}
+	if _, err := w.Write(out.Bytes()); err != nil {
+		return fmt.Errorf("writing response: %v", err)
+	}
+	return nil
 }

@@ -1,0 +1,8 @@
+// Package dockerhit answers docker-credential-ecr-login's cache hits from
+// its init, before the AWS SDK's packages initialise (see package fast).
+// Only that main imports it.
+package dockerhit
+
+import "github.com/ecr-login/ecr-login/cmd/internal/fast"
+
+func init() { fast.Docker() }

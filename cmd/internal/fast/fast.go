@@ -1,0 +1,99 @@
+// Package fast answers a cache hit before the AWS SDK's packages initialise.
+//
+// Why: a hit is what Docker, crane and kubelet run most, and in a Go binary
+// every linked package initialises before main. The AWS SDK's packages
+// (each service's endpoint regular expressions, its serialisation schemas)
+// cost more than the hit itself: measured with `make bench`, a hit that
+// waits for them was as slow as awslabs' helper, whose whole work is the
+// same start-up. Two binaries (a small front and an SDK one) would avoid
+// that too, but people install a credential helper by copying one file into
+// PATH; this keeps one file.
+//
+// How: cmd/internal/fast/dockerhit and cmd/internal/fast/kubelethit, imported
+// by the two mains, call Docker and Provider from their init. Go initialises
+// a package after its imports and, among those ready, in import-path order,
+// so a package that imports no SDK package runs before the SDK's that it
+// does not need. This one imports only ecr/local, cache, proto,
+// docker-credential-helpers' protocol code and the standard library.
+// TestHitInitialisesNoSDKPackage (cmd/docker-credential-ecr-login) checks the
+// order in the built binaries.
+//
+// What: a plain hit only, decided by the functions the full path uses
+// (proto.LoadConfig and the protocol readers, local.PlanFor,
+// TokenCache.Fresh, credentials.Get). Anything else returns to main, which
+// runs the full path on Stdin (what this read, then the rest): a miss, a
+// stale or corrupt cache, any error, a log file or debug logging (a hit
+// there writes log lines), AWS_ECR_KEY_BY_CREDENTIALS (its key needs the
+// SDK), command-line arguments, not-found answers.
+package fast
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"time"
+
+	"github.com/ecr-login/ecr-login/cache"
+	"github.com/ecr-login/ecr-login/cmd/internal/proto"
+	"github.com/ecr-login/ecr-login/ecr/local"
+)
+
+// consumed is what a fast path read from stdin and did not answer.
+var consumed []byte
+
+// Stdin is the stdin main must read: what a fast path read from os.Stdin
+// first, then the rest of it.
+func Stdin() io.Reader {
+	if consumed == nil {
+		return os.Stdin
+	}
+	return io.MultiReader(bytes.NewReader(consumed), os.Stdin)
+}
+
+// Docker answers `get` from the cache and exits 0, or returns.
+func Docker() {
+	if serveDocker(os.Args[1:], os.Stdin, os.Stdout, os.Environ(), time.Now) {
+		os.Exit(0)
+	}
+}
+
+// Provider answers kubelet's request from the cache and exits 0, or
+// returns.
+func Provider() {
+	if serveProvider(os.Args[1:], os.Stdin, os.Stdout, os.Environ(), time.Now) {
+		os.Exit(0)
+	}
+}
+
+// readStdin reads what the protocol readers would (at most MaxStdin+1
+// bytes) and keeps it for Stdin.
+func readStdin(stdin io.Reader) []byte {
+	data, err := io.ReadAll(io.LimitReader(stdin, proto.MaxStdin+1))
+	consumed = data
+	if consumed == nil {
+		consumed = []byte{}
+	}
+	if err != nil {
+		return nil // main reads again and reports the error
+	}
+	return data
+}
+
+// tokens is the token cache when cfg allows a fast hit, else nil.
+func tokens(cfg proto.Config, now func() time.Time) *local.TokenCache {
+	h := cfg.Helper
+	if cfg.LogFile != "" || cfg.LogLevel == "debug" || h.CacheDisabled || h.CacheDir == "" || h.KeyByCredentials {
+		return nil
+	}
+	return local.NewTokenCache(cache.Open(h.CacheDir), h.RefreshMargin, now)
+}
+
+// hit is the cached token for serverURL (as pod when not nil) that the full
+// path would serve without asking AWS.
+func hit(cfg proto.Config, tc *local.TokenCache, serverURL string, pod *local.WebIdentity) (local.Credentials, bool) {
+	p, err := local.PlanFor(cfg.Helper.Env, cfg.Helper.Mappings, serverURL, pod)
+	if err != nil || p.Anonymous() {
+		return local.Credentials{}, false
+	}
+	return tc.Fresh(p.Key)
+}
