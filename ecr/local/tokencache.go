@@ -16,10 +16,10 @@ import (
 //
 //   - a registry token: ExpiresAt less the refresh margin (capped at half the
 //     token's lifetime, cache.Entry.Margin);
-//   - an MFA session (Service SessionService, mfa.go): SessionMinLife before
+//   - an MFA session (Service SessionService, ecr/mfa.go): SessionMinLife before
 //     it expires, so a fetch never starts with credentials about to lapse;
 //   - a pod's assumed-role session (Service SessionService, key
-//     podSessionPrefix..., webidentity.go): DefaultRefreshMargin, capped at
+//     podSessionPrefix..., ecr/webidentity.go): DefaultRefreshMargin, capped at
 //     half its lifetime like a token.
 //
 // All of them read the time from the injected clock.

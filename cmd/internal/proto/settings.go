@@ -42,7 +42,7 @@ type Config struct {
 // nothing changes the environment afterwards. It has to be, because the AWS
 // SDK takes no environment and reads the process's own; ecr's SDK fetcher
 // refuses a snapshot that disagrees with it on a variable the SDK or the
-// cache key reads (ecr/env.go). So a test may hand RunDocker or RunProvider
+// cache key reads (ecr/local/env.go). So a test may hand RunDocker or RunProvider
 // any list while the fetcher is a fake, but a test that runs the real SDK
 // sets the process environment (testenv.Hermetic) and passes os.Environ(),
 // or runs the built binary with the list as its environment.
