@@ -2,9 +2,10 @@
 //
 // It knows files, not AWS: an Entry is an opaque username/password pair with the
 // times that bound its life, stored under a caller-chosen key in one JSON file
-// with a format version. Writes are atomic (temp file, fsync, rename) and
+// with a format version. Writes are atomic (temp file, rename; fsynced first
+// unless the file replaced held nothing usable, see writeAtomic) and
 // read-modify-write under an OS file lock, so concurrent processes never lose
-// each other's entries; a corrupt or foreign file reads as empty.
+// each other's entries; a corrupt, foreign or torn file reads as empty.
 package cache
 
 import "time"

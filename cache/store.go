@@ -57,6 +57,9 @@ type Store struct {
 
 	mu     sync.Mutex
 	warned map[string]bool // read problems already logged
+
+	// write is atomicfile.Write (tests watch the options writeAtomic asks for).
+	write func(path string, data []byte, o atomicfile.Options) error
 }
 
 // Option configures a Store.
@@ -68,7 +71,7 @@ func WithLogger(l *slog.Logger) Option { return func(s *Store) { s.logger = l } 
 // Open returns a Store for dir. It does no I/O: a missing directory is created
 // on the first write.
 func Open(dir string, opts ...Option) *Store {
-	s := &Store{dir: dir, logger: slog.New(slog.DiscardHandler), poll: 50 * time.Millisecond}
+	s := &Store{dir: dir, logger: slog.New(slog.DiscardHandler), poll: 50 * time.Millisecond, write: atomicfile.Write}
 	for _, o := range opts {
 		o(s)
 	}
@@ -132,31 +135,43 @@ func (s *Store) Put(ctx context.Context, key string, e Entry, now time.Time) err
 	if !e.valid() {
 		return errors.New("cache entry needs a username, a password and both times")
 	}
-	return s.update(ctx, func(entries map[string]Entry) {
+	return s.update(ctx, func(entries map[string]Entry) (durable bool) {
+		// The write must survive a power cut only if the file held a usable
+		// entry (this key's fallback included): see writeAtomic.
+		for _, old := range entries {
+			if old.Usable(now) {
+				durable = true
+				break
+			}
+		}
 		entries[key] = e
 		for k, old := range entries {
 			if !old.Usable(now) {
 				delete(entries, k)
 			}
 		}
+		return durable
 	})
 }
 
 // Delete removes the entries for which match returns true and says how many went.
 func (s *Store) Delete(ctx context.Context, match func(key string, e Entry) bool) (int, error) {
 	n := 0
-	err := s.update(ctx, func(entries map[string]Entry) {
+	err := s.update(ctx, func(entries map[string]Entry) bool {
 		for k, e := range entries {
 			if match(k, e) {
 				delete(entries, k)
 				n++
 			}
 		}
+		return true // what is left must not be lost
 	})
 	return n, err
 }
 
-func (s *Store) update(ctx context.Context, change func(map[string]Entry)) error {
+// update reads the file under the write lock, applies change and replaces
+// the file; change says whether the new file must be durable (writeAtomic).
+func (s *Store) update(ctx context.Context, change func(map[string]Entry) (durable bool)) error {
 	if err := s.ensureDir(); err != nil {
 		return err
 	}
@@ -178,13 +193,13 @@ func (s *Store) update(ctx context.Context, change func(map[string]Entry)) error
 		// overwrite entries we could not read.
 		return fmt.Errorf("reading token cache: %w", err)
 	}
-	change(f.Entries)
+	durable := change(f.Entries)
 	f.Version = FormatVersion
 	data, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encoding token cache: %w", err)
 	}
-	return writeAtomic(s.dir, FileName, append(data, '\n'))
+	return s.writeAtomic(FileName, append(data, '\n'), durable)
 }
 
 // LockKey takes the fetch lock for key: while a process holds it, other
@@ -315,15 +330,30 @@ func (s *Store) removeStaleTemps() {
 	}
 }
 
-// writeAtomic replaces dir/name with data through atomicfile.Write (a 0600
-// temp file in dir, fsync, rename; the temp file removed on every error
-// path), under the temp name removeStaleTemps looks for.
+// writeAtomic replaces name in the cache directory with data through
+// atomicfile.Write (a 0600 temp file in the directory, rename; the temp file
+// removed on every error path), under the temp name removeStaleTemps looks
+// for. Readers see the old file or the new one, whole, durable or not.
 //
 // The directory is not fsynced after the rename (it cost a cold get ~7 ms
 // on the bench machine): a power cut before the rename reaches the disk leaves
 // the previous file, complete, so the worst case is a token fetched again.
-func writeAtomic(dir, name string, data []byte) error {
-	if err := atomicfile.Write(filepath.Join(dir, name), data, atomicfile.Options{TempPattern: "." + name + ".*.tmp"}); err != nil {
+//
+// The file itself is fsynced before the rename only when durable, that is
+// when the file it replaces held a usable entry. A write that is not fsynced
+// can, after a power cut (or an ENOSPC that only writeback reports), leave
+// the file empty, cut short or zero-filled. Decode refuses all of those, so
+// the file reads as a miss, never as a partial or wrong answer
+// (TestUnsyncedFileTornIsMiss), and the next write replaces it. As the old
+// file held nothing usable, nothing is lost but what this write added: a
+// token one fetch replaces (or an MFA session, one prompt). That is the cold
+// get (no file yet, or only expired entries), where the fsync was ~1 ms of a
+// ~12 ms run on the bench machine, more on a busy disk. Every other write (a
+// refresh while a fallback token exists, one beside other identities' tokens
+// or MFA sessions, any Delete) is fsynced as before.
+func (s *Store) writeAtomic(name string, data []byte, durable bool) error {
+	o := atomicfile.Options{TempPattern: "." + name + ".*.tmp", NoSync: !durable}
+	if err := s.write(filepath.Join(s.dir, name), data, o); err != nil {
 		return fmt.Errorf("writing token cache: %w", err)
 	}
 	return nil

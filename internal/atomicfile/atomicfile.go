@@ -20,10 +20,20 @@ type Options struct {
 	// SyncDir fsyncs the directory after the rename, making the rename
 	// itself durable where the platform allows it.
 	SyncDir bool
+	// NoSync skips the file's fsync before the rename. The replacement is
+	// still atomic for readers, but after a power cut (or an ENOSPC that
+	// only writeback reports) the file may be empty or cut short: only for
+	// callers whose readers treat such a file as absent and whose old
+	// contents, if the write does not survive, are not missed.
+	NoSync bool
 }
 
+// syncFile is (*os.File).Sync (tests count the calls).
+var syncFile = (*os.File).Sync
+
 // Write replaces path with data: a temporary file in the same directory,
-// mode 0600 before any byte is written, fsync, then Replace over path. The
+// mode 0600 before any byte is written, fsync (unless NoSync), then Replace
+// over path. The
 // temporary file is removed on every error path. The rename replaces a
 // symlink at path instead of following it.
 //
@@ -57,8 +67,10 @@ func Write(path string, data []byte, o Options) (err error) {
 	if _, err = f.Write(data); err != nil {
 		return err
 	}
-	if err = f.Sync(); err != nil {
-		return err
+	if !o.NoSync {
+		if err = syncFile(f); err != nil {
+			return err
+		}
 	}
 	if err = f.Close(); err != nil {
 		return err

@@ -118,3 +118,31 @@ func TestWriteReplacesSymlink(t *testing.T) {
 		t.Errorf("link is now %v, %v; want a regular file", fi.Mode(), err)
 	}
 }
+
+// TestWriteNoSync: the file is fsynced before the rename unless NoSync says
+// otherwise; the contents and the mode are the same either way. Not parallel:
+// it swaps syncFile.
+func TestWriteNoSync(t *testing.T) {
+	calls := 0
+	syncFile = func(f *os.File) error { calls++; return f.Sync() }
+	t.Cleanup(func() { syncFile = (*os.File).Sync })
+	target := filepath.Join(t.TempDir(), "f.json")
+	for _, o := range []Options{{}, {NoSync: true}, {SyncDir: true}} {
+		calls = 0
+		if err := Write(target, []byte("data"), o); err != nil {
+			t.Fatal(err)
+		}
+		if want := map[bool]int{false: 1, true: 0}[o.NoSync]; calls != want {
+			t.Errorf("%+v: %d fsyncs of the file, want %d", o, calls, want)
+		}
+		got, err := os.ReadFile(target)
+		if err != nil || string(got) != "data" {
+			t.Errorf("%+v: file holds %q, %v", o, got, err)
+		}
+		if fi, err := os.Stat(target); err != nil {
+			t.Error(err)
+		} else if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600 {
+			t.Errorf("%+v: mode %v, want 0600", o, fi.Mode())
+		}
+	}
+}
