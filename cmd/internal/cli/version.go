@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"runtime/debug"
+	"sync"
 )
 
 // Set by the Makefile: -ldflags "-X github.com/ecr-login/ecr-login/cmd/internal/cli.version=v1.2.3 -X ...commit=abc".
@@ -27,7 +28,9 @@ func VersionInfo() (ver, rev string) {
 
 // pseudoVersion matches the versions the go command makes up for an untagged
 // commit: v0.0.0-20261201144500-684e57a1b2c3 (and vX.Y.Z-0.2026...- after a tag).
-var pseudoVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-(?:[0-9A-Za-z.]+\.)?(?:0\.)?[0-9]{14}-[0-9a-f]{12}(?:\+dirty)?$`)
+var pseudoVersion = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-(?:[0-9A-Za-z.]+\.)?(?:0\.)?[0-9]{14}-[0-9a-f]{12}(?:\+dirty)?$`)
+}) // compiled when a version is asked for
 
 // versionFrom picks the version and commit: the -ldflags values when set;
 // else a release version the go command recorded (go install ...@v1.2.3, or
@@ -37,7 +40,7 @@ var pseudoVersion = regexp.MustCompile(`^v[0-9]+\.[0-9]+\.[0-9]+-(?:[0-9A-Za-z.]
 func versionFrom(ldVersion, ldCommit string, bi *debug.BuildInfo) (ver, rev string) {
 	ver, rev = ldVersion, ldCommit
 	if bi != nil {
-		if v := bi.Main.Version; ver == "" && v != "" && v != "(devel)" && !pseudoVersion.MatchString(v) {
+		if v := bi.Main.Version; ver == "" && v != "" && v != "(devel)" && !pseudoVersion().MatchString(v) {
 			ver = v
 		}
 		if rev == "" {
