@@ -38,16 +38,24 @@ import (
 	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
-// consumed is what a fast path read from stdin and did not answer.
-var consumed []byte
+// consumed is what a fast path read from stdin and did not answer; rest
+// is the stdin it read from when it did not reach its end (nil when it did:
+// on a terminal, reading again after ^D would wait for a second ^D).
+var (
+	consumed []byte
+	rest     io.Reader
+)
 
 // Stdin is the stdin main must read: what a fast path read from os.Stdin
 // first, then the rest of it.
 func Stdin() io.Reader {
-	if consumed == nil {
+	switch {
+	case consumed == nil:
 		return os.Stdin
+	case rest == nil:
+		return bytes.NewReader(consumed)
 	}
-	return io.MultiReader(bytes.NewReader(consumed), os.Stdin)
+	return io.MultiReader(bytes.NewReader(consumed), rest)
 }
 
 // Docker answers `get` from the cache and exits 0, or returns.
@@ -66,15 +74,18 @@ func Provider() {
 }
 
 // readStdin reads what the protocol readers would (at most MaxStdin+1
-// bytes) and keeps it for Stdin.
+// bytes) and keeps it for Stdin; nil when it could not.
 func readStdin(stdin io.Reader) []byte {
 	data, err := io.ReadAll(io.LimitReader(stdin, proto.MaxStdin+1))
 	consumed = data
 	if consumed == nil {
 		consumed = []byte{}
 	}
+	if err != nil || len(data) > proto.MaxStdin {
+		rest = stdin // main reads on and reports the error or the size
+	}
 	if err != nil {
-		return nil // main reads again and reports the error
+		return nil
 	}
 	return data
 }

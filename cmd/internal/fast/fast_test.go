@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"path/filepath"
 	"strings"
@@ -69,26 +70,58 @@ func full(t *testing.T, provider bool, f *fetcher, env []string, args []string, 
 // exactly what was on stdin when it does not answer.
 func quick(t *testing.T, provider bool, env []string, args []string, stdin string) (bool, string) {
 	t.Helper()
-	consumed = nil
-	t.Cleanup(func() { consumed = nil })
+	consumed, rest = nil, nil
+	t.Cleanup(func() { consumed, rest = nil, nil })
 	var out bytes.Buffer
 	var served bool
+	in := &terminal{data: stdin}
 	if provider {
-		served = serveProvider(args, strings.NewReader(stdin), &out, env, clock)
+		served = serveProvider(args, in, &out, env, clock)
 	} else {
-		served = serveDocker(args, strings.NewReader(stdin), &out, env, clock)
+		served = serveDocker(args, in, &out, env, clock)
 	}
 	if !served {
 		if out.Len() != 0 {
 			t.Fatalf("not served, yet wrote %q", out.String())
 		}
 		if consumed != nil {
-			if got, _ := io.ReadAll(io.MultiReader(bytes.NewReader(consumed), strings.NewReader(stdin[len(consumed):]))); string(got) != stdin {
-				t.Fatalf("main would read %q, want %q", got, stdin)
+			if got, err := io.ReadAll(Stdin()); string(got) != stdin || err != nil {
+				t.Fatalf("main would read %q (%v), want %q", got, err, stdin)
 			}
 		}
 	}
 	return served, out.String()
+}
+
+// terminal is stdin as a terminal gives it: its data, then EOF once (^D);
+// reading after that is an error here (a terminal would wait for more).
+type terminal struct {
+	data   string
+	eofs   int
+	offset int
+}
+
+func (r *terminal) Read(p []byte) (int, error) {
+	if r.offset < len(r.data) {
+		n := copy(p, r.data[r.offset:])
+		r.offset += n
+		return n, nil
+	}
+	if r.eofs++; r.eofs > 1 {
+		return 0, errors.New("read again after EOF: a terminal would wait for a second ^D")
+	}
+	return 0, io.EOF
+}
+
+// An oversize stdin is handed on whole: main reads the rest and refuses it.
+func TestOversizeStdinIsHandedOnWhole(t *testing.T) {
+	big := strings.Repeat("a", proto.MaxStdin+10)
+	if served, _ := quick(t, false, baseEnv(t), []string{"get"}, big); served {
+		t.Fatal("served an oversize input")
+	}
+	if rest == nil {
+		t.Fatal("the rest of stdin was dropped")
+	}
 }
 
 // A hit is answered byte for byte as the full path answers it.
