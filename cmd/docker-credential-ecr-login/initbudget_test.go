@@ -63,10 +63,3 @@ func TestParseInitTrace(t *testing.T) {
 		t.Fatalf("ParseInitTrace = %v, %d", costs, total)
 	}
 }
-
-func TestBuiltWithStartupGODEBUG(t *testing.T) {
-	missing, err := testenv.MissingGODEBUG(helperBin)
-	if err != nil || len(missing) > 0 {
-		t.Fatalf("the helper lacks //go:debug %v (%v): see main.go", missing, err)
-	}
-}

@@ -1,12 +1,3 @@
-// Runtime start-up work a process that lives for milliseconds does not
-// need, as in awslabs' helper (whose go.mod says go 1.24, so these are its
-// defaults): no cgroup files read to size GOMAXPROCS, nor re-read later,
-// and no prctl naming each memory mapping. `make bench` measured ~0.3 ms
-// per run on a hit.
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
-//go:debug decoratemappings=0
-
 // Command docker-credential-ecr-login is a Docker credential helper for
 // Amazon ECR: Docker and other clients run it with a verb (get, store, erase,
 // list, version) and a registry on stdin, and it answers with a fresh ECR token.

@@ -34,10 +34,3 @@ func TestRepeatRequestInitialisesNoSDKService(t *testing.T) {
 		t.Errorf("a repeated request initialises %v: it was not answered before them (cmd/internal/fast)", bad)
 	}
 }
-
-func TestBuiltWithStartupGODEBUG(t *testing.T) {
-	missing, err := testenv.MissingGODEBUG(providerBin)
-	if err != nil || len(missing) > 0 {
-		t.Fatalf("the provider lacks //go:debug %v (%v): see main.go", missing, err)
-	}
-}

@@ -1,12 +1,3 @@
-// Runtime start-up work a process that lives for milliseconds does not
-// need, as in awslabs' helper (whose go.mod says go 1.24, so these are its
-// defaults): no cgroup files read to size GOMAXPROCS, nor re-read later,
-// and no prctl naming each memory mapping. `make bench` measured ~0.3 ms
-// per run on a hit.
-//go:debug containermaxprocs=0
-//go:debug updatemaxprocs=0
-//go:debug decoratemappings=0
-
 // Command ecr-credential-provider is a kubelet image credential provider for
 // Amazon ECR: kubelet writes a CredentialProviderRequest on stdin and reads a
 // CredentialProviderResponse with an ECR token from stdout. It shares its

@@ -1,8 +1,6 @@
 package testenv
 
 import (
-	"debug/buildinfo"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -76,30 +74,4 @@ func ForbiddenIn(costs []InitCost) []string {
 		}
 	}
 	return bad
-}
-
-// StartupGODEBUG are the //go:debug settings of both mains (see there).
-var StartupGODEBUG = []string{"containermaxprocs=0", "updatemaxprocs=0", "decoratemappings=0"}
-
-// MissingGODEBUG lists the StartupGODEBUG settings the binary at path was
-// not built with (its DefaultGODEBUG).
-func MissingGODEBUG(path string) ([]string, error) {
-	info, err := buildinfo.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var def string
-	for _, s := range info.Settings {
-		if s.Key == "DefaultGODEBUG" {
-			def = s.Value
-		}
-	}
-	have := strings.Split(def, ",")
-	var missing []string
-	for _, want := range StartupGODEBUG {
-		if !slices.Contains(have, want) {
-			missing = append(missing, want)
-		}
-	}
-	return missing, nil
 }
