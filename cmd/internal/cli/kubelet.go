@@ -12,7 +12,7 @@ import (
 )
 
 // ProviderName is the kubelet image credential provider binary.
-const ProviderName = "ecr-credential-provider"
+const ProviderName = proto.ProviderName
 
 // RunProvider runs ecr-credential-provider: a CredentialProviderRequest on
 // stdin, a CredentialProviderResponse on stdout in the request's apiVersion.
@@ -23,10 +23,7 @@ func RunProvider(ctx context.Context, args []string, stdin io.Reader, stdout, st
 	if code, done := providerPreflight(args, stdout); done {
 		return code
 	}
-	fail := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "%s: error: %s\n", ProviderName, fmt.Sprintf(format, a...))
-		return 1
-	}
+	fail := func(format string, a ...any) int { return proto.ProviderFailed(stderr, fmt.Errorf(format, a...)) }
 	h, logger, closeLog, err := newHelper(ctx, ProviderName, environ, stderr, opts...)
 	if err != nil {
 		return fail("%v", err)

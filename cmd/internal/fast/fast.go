@@ -65,12 +65,17 @@ func Docker() {
 	}
 }
 
-// Provider answers kubelet's request from the cache and exits 0, or
-// returns.
+// Provider answers kubelet's request from the cache and exits (1 when the
+// answer could not be written, as the full path), or returns.
 func Provider() {
-	if serveProvider(os.Args[1:], os.Stdin, os.Stdout, os.Environ(), time.Now) {
-		os.Exit(0)
+	served, err := serveProvider(os.Args[1:], os.Stdin, os.Stdout, os.Environ(), time.Now)
+	if !served {
+		return
 	}
+	if err != nil {
+		os.Exit(proto.ProviderFailed(os.Stderr, err))
+	}
+	os.Exit(0)
 }
 
 // readStdin reads what the protocol readers would (at most MaxStdin+1
@@ -81,14 +86,22 @@ func readStdin(stdin io.Reader) []byte {
 	if consumed == nil {
 		consumed = []byte{}
 	}
-	if err != nil || len(data) > proto.MaxStdin {
-		rest = stdin // main reads on and reports the error or the size
-	}
-	if err != nil {
+	switch {
+	case err != nil:
+		// main reads what was read, then this error, as it would have
+		// (reading on could find EOF after an error that does not repeat).
+		rest = errReader{err}
 		return nil
+	case len(data) > proto.MaxStdin:
+		rest = stdin // main reads on and refuses the size
 	}
 	return data
 }
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (r errReader) Read([]byte) (int, error) { return 0, r.err }
 
 // tokens is the token cache when cfg allows a fast hit, else nil.
 func tokens(cfg proto.Config, now func() time.Time) *local.TokenCache {

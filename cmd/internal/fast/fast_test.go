@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -76,7 +77,10 @@ func quick(t *testing.T, provider bool, env []string, args []string, stdin strin
 	var served bool
 	in := &terminal{data: stdin}
 	if provider {
-		served = serveProvider(args, in, &out, env, clock)
+		var err error
+		if served, err = serveProvider(args, in, &out, env, clock); err != nil {
+			t.Fatalf("writing the answer: %v", err)
+		}
 	} else {
 		served = serveDocker(args, in, &out, env, clock)
 	}
@@ -255,5 +259,53 @@ func TestPublicWithoutCredentialsIsNeverAHit(t *testing.T) {
 	}
 	if served, out := quick(t, false, env, []string{"get"}, "public.ecr.aws"); served {
 		t.Fatalf("served %q", out)
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, syscall.ENOSPC }
+
+// A provider answer that cannot be written fails as the full path fails:
+// exit 1 and the same line on stderr.
+func TestProviderWriteFailureIsTheFullPathsFailure(t *testing.T) {
+	f := &fetcher{}
+	env := baseEnv(t)
+	node := providerRequest("", nil)
+	full(t, true, f, env, nil, node) // fills the cache
+	var wantErr bytes.Buffer
+	wantCode := cli.RunProvider(context.Background(), nil, strings.NewReader(node), failWriter{}, &wantErr, env,
+		ecr.WithFetcher(f), ecr.WithClock(clock))
+	served, err := serveProvider(nil, strings.NewReader(node), failWriter{}, env, clock)
+	if !served || err == nil {
+		t.Fatalf("served %v, err %v: want a hit whose write failed", served, err)
+	}
+	var gotErr bytes.Buffer
+	if code := proto.ProviderFailed(&gotErr, err); code != wantCode || gotErr.String() != wantErr.String() {
+		t.Fatalf("fast path: exit %d, stderr %q; full path: exit %d, stderr %q", code, gotErr.String(), wantCode, wantErr.String())
+	}
+}
+
+// errOnce fails one read (with data), then reads EOF: a socket after a reset.
+type errOnce struct{ reads int }
+
+func (r *errOnce) Read(p []byte) (int, error) {
+	if r.reads++; r.reads == 1 {
+		return copy(p, host), errors.New("connection reset by peer")
+	}
+	return 0, io.EOF
+}
+
+// A read error reaches main as the full path alone would have met it, even
+// when reading again would find EOF.
+func TestStdinReadErrorReachesMain(t *testing.T) {
+	consumed, rest = nil, nil
+	t.Cleanup(func() { consumed, rest = nil, nil })
+	if served := serveDocker([]string{"get"}, &errOnce{}, io.Discard, baseEnv(t), clock); served {
+		t.Fatal("served after a read error")
+	}
+	got, err := io.ReadAll(Stdin())
+	if string(got) != host || err == nil || !strings.Contains(err.Error(), "connection reset") {
+		t.Fatalf("main reads %q, %v; want what was read, then the error", got, err)
 	}
 }

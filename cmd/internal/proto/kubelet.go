@@ -13,6 +13,9 @@ import (
 	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
+// ProviderName is the kubelet image credential provider binary.
+const ProviderName = "ecr-credential-provider"
+
 // ProviderAPIVersions are the kubelet credential provider API versions this
 // provider answers in.
 var ProviderAPIVersions = map[string]bool{
@@ -200,4 +203,11 @@ func WriteProviderResponse(w io.Writer, resp ProviderResponse) error {
 		return fmt.Errorf("writing response: %v", err)
 	}
 	return nil
+}
+
+// ProviderFailed writes err as ecr-credential-provider's error line on
+// stderr, redacted, and returns the exit code 1.
+func ProviderFailed(stderr io.Writer, err error) int {
+	fmt.Fprintf(stderr, "%s: error: %s\n", ProviderName, local.Redact(err.Error()))
+	return 1
 }
