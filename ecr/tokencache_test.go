@@ -46,15 +46,15 @@ func TestTokenCacheRefreshPoints(t *testing.T) {
 			if s, _ := tokens.State(tc.key, tc.e); s != StateFresh {
 				t.Fatalf("just before the refresh point: %s, want fresh", s)
 			}
-			if _, ok := tokens.Entry(tc.key, StateFresh); !ok {
-				t.Fatal("just before the refresh point: not served")
+			if _, ok := tokens.Entry(tc.key, StateFresh); !ok || !tokens.HasFresh() {
+				t.Fatalf("just before the refresh point: not served, or HasFresh %v", tokens.HasFresh())
 			}
 			now = tc.refresh
 			if s, _ := tokens.State(tc.key, tc.e); s != StateStale {
 				t.Fatalf("at the refresh point: %s, want stale", s)
 			}
-			if _, ok := tokens.Entry(tc.key, StateFresh); ok {
-				t.Fatal("at the refresh point: still served as fresh")
+			if _, ok := tokens.Entry(tc.key, StateFresh); ok || tokens.HasFresh() {
+				t.Fatalf("at the refresh point: still served as fresh, or HasFresh %v", tokens.HasFresh())
 			}
 			if _, ok := tokens.Entry(tc.key, StateStale); !ok {
 				t.Fatal("at the refresh point: not usable as a fallback")

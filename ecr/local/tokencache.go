@@ -137,6 +137,21 @@ func (c *TokenCache) Put(ctx context.Context, key string, e cache.Entry) error {
 	return c.store.Put(ctx, key, e, c.now())
 }
 
+// HasFresh says whether any entry is fresh now. When none is, no lookup can
+// hit whatever its key, so cmd/internal/fast does not resolve the identity
+// (reading ~/.aws) on a cold start or after the tokens aged.
+func (c *TokenCache) HasFresh() bool {
+	if c == nil || c.store == nil {
+		return false
+	}
+	for k, e := range c.store.Entries() {
+		if s, _ := c.State(k, e); s == StateFresh {
+			return true
+		}
+	}
+	return false
+}
+
 // FreshFor returns the keys and entries of identityID that are fresh now
 // (List and doctor count them).
 func (c *TokenCache) FreshFor(identityID string) (mine int, fresh map[string]cache.Entry, total int) {
