@@ -12,6 +12,12 @@ import (
 	"github.com/ecr-login/ecr-login/ecr/local"
 )
 
+// lookup is FreshLookup of key, which must agree with Entry.
+func lookup(tokens *TokenCache, key string) bool {
+	_, ok := tokens.FreshLookup(func() (string, bool) { return key, true })
+	return ok
+}
+
 // Each kind of cache entry is fresh up to its own refresh point and not one
 // nanosecond after; usable up to its expiry.
 func TestTokenCacheRefreshPoints(t *testing.T) {
@@ -46,15 +52,15 @@ func TestTokenCacheRefreshPoints(t *testing.T) {
 			if s, _ := tokens.State(tc.key, tc.e); s != StateFresh {
 				t.Fatalf("just before the refresh point: %s, want fresh", s)
 			}
-			if _, ok := tokens.Entry(tc.key, StateFresh); !ok || !tokens.HasFresh() {
-				t.Fatalf("just before the refresh point: not served, or HasFresh %v", tokens.HasFresh())
+			if _, ok := tokens.Entry(tc.key, StateFresh); !ok || !lookup(tokens, tc.key) {
+				t.Fatalf("just before the refresh point: not served (Entry %v)", ok)
 			}
 			now = tc.refresh
 			if s, _ := tokens.State(tc.key, tc.e); s != StateStale {
 				t.Fatalf("at the refresh point: %s, want stale", s)
 			}
-			if _, ok := tokens.Entry(tc.key, StateFresh); ok || tokens.HasFresh() {
-				t.Fatalf("at the refresh point: still served as fresh, or HasFresh %v", tokens.HasFresh())
+			if _, ok := tokens.Entry(tc.key, StateFresh); ok || lookup(tokens, tc.key) {
+				t.Fatalf("at the refresh point: still served as fresh (Entry %v)", ok)
 			}
 			if _, ok := tokens.Entry(tc.key, StateStale); !ok {
 				t.Fatal("at the refresh point: not usable as a fallback")
@@ -97,5 +103,39 @@ func TestTokenCacheMFASessionMinimumLife(t *testing.T) {
 	now = exp.Add(-SessionMinLife)
 	if _, err := m.Retrieve(context.Background()); err == nil || inner != 1 {
 		t.Fatalf("with SessionMinLife left: err %v, inner called %d times; want the chain asked again", err, inner)
+	}
+}
+
+// FreshLookup serves only the key it is given, when that entry is fresh,
+// and asks for the key only when some entry is.
+func TestFreshLookup(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	store := cache.Open(t.TempDir())
+	put := func(key string, requested time.Time) {
+		e := cache.Entry{Service: "ecr", Username: "AWS", Password: "pw-" + key, RequestedAt: requested, ExpiresAt: requested.Add(12 * time.Hour)}
+		if err := store.Put(context.Background(), key, e, t0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	put("fresh", t0)
+	put("stale", t0.Add(-11*time.Hour-time.Minute)) // past expiry less the 1 h margin
+	tokens := NewTokenCache(store, time.Hour, func() time.Time { return t0 })
+	asked := 0
+	get := func(key string, ok bool) (Credentials, bool) {
+		return tokens.FreshLookup(func() (string, bool) { asked++; return key, ok })
+	}
+	if c, ok := get("fresh", true); !ok || c.Password != "pw-fresh" {
+		t.Fatalf("fresh key: %q, %v", c.Password, ok)
+	}
+	if c, ok := get("stale", true); ok {
+		t.Fatalf("stale key served %q while another entry is fresh", c.Password)
+	}
+	if _, ok := get("fresh", false); ok {
+		t.Fatal("served when key() said no lookup")
+	}
+	empty := NewTokenCache(cache.Open(t.TempDir()), time.Hour, func() time.Time { return t0 })
+	before := asked
+	if _, ok := empty.FreshLookup(func() (string, bool) { asked++; return "fresh", true }); ok || asked != before {
+		t.Fatalf("empty cache: served %v, key asked %d times", ok, asked-before)
 	}
 }

@@ -104,8 +104,13 @@ func (c *TokenCache) token(key string, want EntryState) (Credentials, bool) {
 	if !ok {
 		return Credentials{}, false
 	}
+	return c.credentials(key, e), true
+}
+
+// credentials is the entry at key as served to a client.
+func (c *TokenCache) credentials(key string, e cache.Entry) Credentials {
 	return Credentials{Username: e.Username, Password: e.Password, ExpiresAt: e.ExpiresAt,
-		RefreshAt: c.RefreshAt(key, e), FromCache: true}, true
+		RefreshAt: c.RefreshAt(key, e), FromCache: true}
 }
 
 // Session returns the fresh session (MFA or pod) at key.
@@ -117,6 +122,8 @@ func (c *TokenCache) Session(key string) (cache.Entry, bool) {
 	return e, true
 }
 
+// Entry returns the entry at key when its state is at least want (fresh
+// counts as usable).
 func (c *TokenCache) Entry(key string, want EntryState) (cache.Entry, bool) {
 	if c == nil || c.store == nil {
 		return cache.Entry{}, false
@@ -137,19 +144,34 @@ func (c *TokenCache) Put(ctx context.Context, key string, e cache.Entry) error {
 	return c.store.Put(ctx, key, e, c.now())
 }
 
-// HasFresh says whether any entry is fresh now. When none is, no lookup can
-// hit whatever its key, so cmd/internal/fast does not resolve the identity
-// (reading ~/.aws) on a cold start or after the tokens aged.
-func (c *TokenCache) HasFresh() bool {
+// FreshLookup is Fresh(key()) on one read of the cache, calling key only
+// when some entry is fresh: when none is, no key can hit, so
+// cmd/internal/fast does not resolve the identity (reading ~/.aws) on a
+// cold start or after the tokens aged. key returns false for "no lookup".
+func (c *TokenCache) FreshLookup(key func() (string, bool)) (Credentials, bool) {
 	if c == nil || c.store == nil {
-		return false
+		return Credentials{}, false
 	}
-	for k, e := range c.store.Entries() {
+	entries := c.store.Entries()
+	someFresh := false
+	for k, e := range entries {
 		if s, _ := c.State(k, e); s == StateFresh {
-			return true
+			someFresh = true
+			break
 		}
 	}
-	return false
+	if !someFresh {
+		return Credentials{}, false
+	}
+	k, ok := key()
+	if !ok {
+		return Credentials{}, false
+	}
+	e, found := entries[k]
+	if s, _ := c.State(k, e); !found || s != StateFresh {
+		return Credentials{}, false
+	}
+	return c.credentials(k, e), true
 }
 
 // FreshFor returns the keys and entries of identityID that are fresh now

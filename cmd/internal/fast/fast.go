@@ -115,12 +115,8 @@ func tokens(cfg proto.Config, now func() time.Time) *local.TokenCache {
 // hit is the cached token for serverURL (as pod when not nil) that the full
 // path would serve without asking AWS.
 func hit(cfg proto.Config, tc *local.TokenCache, serverURL string, pod *local.WebIdentity) (local.Credentials, bool) {
-	if !tc.HasFresh() {
-		return local.Credentials{}, false // a miss whatever the key: do not resolve it
-	}
-	p, err := local.PlanFor(cfg.Helper.Env, cfg.Helper.Mappings, serverURL, pod)
-	if err != nil || p.Anonymous() {
-		return local.Credentials{}, false
-	}
-	return tc.Fresh(p.Key)
+	return tc.FreshLookup(func() (string, bool) {
+		p, err := local.PlanFor(cfg.Helper.Env, cfg.Helper.Mappings, serverURL, pod)
+		return p.Key, err == nil && !p.Anonymous()
+	})
 }
