@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -37,13 +36,64 @@ var ErrNotECR = errors.New("not an Amazon ECR registry")
 // maxInputLen bounds the server URL accepted by ParseRegistry.
 const maxInputLen = 4096
 
-// privateHost matches ACCOUNT.ENDPOINT.REGION.SUFFIX. The region grammar
-// ends in digits and every suffix starts with a letter, so the split is
-// unambiguous.
-// The endpoint alternatives come from endpoints.
-var privateHost = regexp.MustCompile(
-	`^([0-9]{12})\.(` + strings.ReplaceAll(regexp.QuoteMeta(strings.Join(slices.Concat(endpoints[false], endpoints[true]), " ")), " ", "|") + `)\.` +
-		`([a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2})\.([a-z0-9.-]+)$`)
+// splitPrivateHost splits ACCOUNT.ENDPOINT.REGION.SUFFIX: a 12-digit
+// account, an endpoint label from endpoints, a region (letters, one or more
+// -letters groups, -1 or 2 digits; it holds no dot, so it ends at the next
+// one) and a non-empty suffix of [a-z0-9.-]. It is written out rather than a
+// regular expression because every process parses a host and compiling the
+// expression was ~0.15 ms of a cache hit; TestSplitPrivateHostIsTheGrammar
+// and FuzzSplitPrivateHost check it against the expression.
+func splitPrivateHost(host string) (account, endpoint, region, suffix string, ok bool) {
+	if len(host) < 13 || host[12] != '.' || !allBytes(host[:12], isDigit) {
+		return "", "", "", "", false
+	}
+	account, rest := host[:12], host[13:]
+	for _, e := range slices.Concat(endpoints[false], endpoints[true]) {
+		if after, found := strings.CutPrefix(rest, e+"."); found {
+			endpoint, rest = e, after
+			break
+		}
+	}
+	if endpoint == "" {
+		return "", "", "", "", false
+	}
+	region, suffix, found := strings.Cut(rest, ".")
+	if !found || !isRegion(region) || suffix == "" ||
+		!allBytes(suffix, func(c byte) bool { return isLower(c) || isDigit(c) || c == '.' || c == '-' }) {
+		return "", "", "", "", false
+	}
+	return account, endpoint, region, suffix, true
+}
+
+// isRegion is [a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}.
+func isRegion(s string) bool {
+	parts := strings.Split(s, "-")
+	if len(parts) < 3 {
+		return false
+	}
+	first, middle, last := parts[0], parts[1:len(parts)-1], parts[len(parts)-1]
+	if len(first) < 2 || len(first) > 4 || !allBytes(first, isLower) || len(last) < 1 || len(last) > 2 || !allBytes(last, isDigit) {
+		return false
+	}
+	for _, p := range middle {
+		if p == "" || !allBytes(p, isLower) {
+			return false
+		}
+	}
+	return true
+}
+
+func allBytes(s string, ok func(byte) bool) bool {
+	for i := 0; i < len(s); i++ {
+		if !ok(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+func isLower(c byte) bool { return 'a' <= c && c <= 'z' }
 
 // endpoints are the registry endpoint labels (the host's second label) on
 // standard (false) and dual-stack (true) DNS suffixes.
@@ -114,11 +164,10 @@ func ParseRegistry(serverURL string) (Registry, error) {
 	if slices.Contains(publicHosts, host) {
 		return Registry{Host: host, Service: ServicePublic, Region: "us-east-1", Partition: "aws"}, nil
 	}
-	m := privateHost.FindStringSubmatch(host)
-	if m == nil {
+	account, endpoint, region, suffix, ok := splitPrivateHost(host)
+	if !ok {
 		return Registry{}, fmt.Errorf("%w: host %q", ErrNotECR, host)
 	}
-	account, endpoint, region, suffix := m[1], m[2], m[3], m[4]
 	i := slices.IndexFunc(dnsSuffixes, func(s dnsSuffix) bool { return s.suffix == suffix })
 	if i < 0 {
 		return Registry{}, fmt.Errorf("%w: host %q: unknown DNS suffix", ErrNotECR, host)

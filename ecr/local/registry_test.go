@@ -2,6 +2,8 @@ package local
 
 import (
 	"errors"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -383,4 +385,54 @@ func FuzzParseRegistry(f *testing.F) {
 			}
 		}
 	})
+}
+
+// privateHostGrammar is the regular expression splitPrivateHost implements
+// (it was the code until compiling it showed in every hit's start-up).
+var privateHostGrammar = regexp.MustCompile(
+	`^([0-9]{12})\.(` + strings.ReplaceAll(regexp.QuoteMeta(strings.Join(slices.Concat(endpoints[false], endpoints[true]), " ")), " ", "|") + `)\.` +
+		`([a-z]{2,4}(?:-[a-z]+)+-[0-9]{1,2})\.([a-z0-9.-]+)$`)
+
+func checkSplitPrivateHost(t *testing.T, host string) {
+	t.Helper()
+	account, endpoint, region, suffix, ok := splitPrivateHost(host)
+	m := privateHostGrammar.FindStringSubmatch(host)
+	if ok != (m != nil) {
+		t.Fatalf("splitPrivateHost(%q) ok=%v, the grammar says %v", host, ok, m != nil)
+	}
+	if ok && (account != m[1] || endpoint != m[2] || region != m[3] || suffix != m[4]) {
+		t.Fatalf("splitPrivateHost(%q) = %q %q %q %q, the grammar says %q", host, account, endpoint, region, suffix, m[1:])
+	}
+}
+
+func TestSplitPrivateHostIsTheGrammar(t *testing.T) {
+	hosts := []string{
+		"123456789012.dkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr-fips.us-gov-west-1.amazonaws.com",
+		"123456789012.dkr-ecr.eu-west-1.on.aws", "123456789012.dkr-ecr-fips.us-east-1.on.aws",
+		"123456789012.dkr.ecr.cn-north-1.amazonaws.com.cn", "123456789012.dkr.ecr.us-isob-east-1.sc2s.sgov.gov",
+		"123456789012.dkr.ecr.eusc-de-east-1.amazonaws.eu", "123456789012.dkr.ecr.us-east-12.x", "123456789012.dkr.ecr.us-east-123.x",
+		"123456789012.dkr.ecr.u-east-1.x", "123456789012.dkr.ecr.abcde-east-1.x", "123456789012.dkr.ecr.useast-east-1.x", "123456789012.dkr.ecr.us-1.x",
+		"123456789012.dkr.ecr.us--1.x", "123456789012.dkr.ecr.us-east-.x", "123456789012.dkr.ecr.us-east-1.", "123456789012.dkr.ecr.us-east-1",
+		"123456789012.dkr.ecr.us-east-1.a_b", "123456789012.dkr.ecr.us-east-1..", "123456789012.dkr.ecr.us-e4st-1.x",
+		"12345678901.dkr.ecr.us-east-1.x", "1234567890123.dkr.ecr.us-east-1.x", "12345678901a.dkr.ecr.us-east-1.x",
+		"123456789012.dkr.ecrfips.us-east-1.x", "123456789012.dkr.ecr-fips-x.us-east-1.x", "123456789012.dkr.ecr..us-east-1.x",
+		"123456789012dkr.ecr.us-east-1.x", "123456789012xdkr.ecr.us-east-1.amazonaws.com", "123456789012.dkr.ecr.US-east-1.x", "", ".", "123456789012.", "123456789012.dkr.ecr.",
+		"123456789012.dkr.ecr.a-b-c-d-1.x.y.z", "123456789012.dkr-ecr.ab-c-99.-", "123456789012.dkr.ecr.abcd-e-0.0",
+	}
+	for _, r := range registryCases {
+		hosts = append(hosts, r.Host)
+	}
+	hosts = append(hosts, nearMisses...)
+	for _, h := range hosts {
+		checkSplitPrivateHost(t, h)
+	}
+}
+
+func FuzzSplitPrivateHost(f *testing.F) {
+	for _, r := range registryCases {
+		f.Add(r.Host)
+	}
+	f.Add("123456789012.dkr.ecr.us-east-1.amazonaws.com")
+	f.Add("123456789012.dkr-ecr-fips.us-gov-west-1.on.aws")
+	f.Fuzz(checkSplitPrivateHost)
 }
