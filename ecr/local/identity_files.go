@@ -6,7 +6,8 @@ package local
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -155,12 +156,7 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 		}
 		seen[name] = true
 		chain = append(chain, p)
-		keys := make([]string, 0, len(p.values))
-		for k := range p.values {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(p.values)) {
 			v := p.values[k]
 			switch {
 			case ignoredProfileKeys[k] || strings.HasPrefix(k, "cli_") || strings.HasPrefix(k, "s3") || strings.Contains(k, "."):
@@ -170,12 +166,7 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 			}
 			*lines = append(*lines, fmt.Sprintf("profile[%d].%s=%s", depth, k, v))
 		}
-		keys = keys[:0]
-		for k := range p.unmerged {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
+		for _, k := range slices.Sorted(maps.Keys(p.unmerged)) {
 			v := p.unmerged[k]
 			switch {
 			case ignoredProfileKeys[k]:
@@ -196,20 +187,10 @@ func (f sharedFiles) profileChain(name string, strict bool, lines *[]string) ([]
 		// above; the [services x] section a profile names is too.
 		if sv := p.get("services"); sv != "" {
 			if sec, ok := f.named("services " + sv); ok {
-				keys := make([]string, 0, len(sec.values))
-				for k := range sec.values {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				for _, k := range keys {
+				for _, k := range slices.Sorted(maps.Keys(sec.values)) {
 					*lines = append(*lines, fmt.Sprintf("profile[%d].services.%s=%s", depth, k, sec.values[k]))
 				}
-				keys = keys[:0]
-				for k := range sec.unmerged {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
-				for _, k := range keys {
+				for _, k := range slices.Sorted(maps.Keys(sec.unmerged)) {
 					*lines = append(*lines, fmt.Sprintf("profile[%d].services.unmerged.%s=%s", depth, k, sec.unmerged[k]))
 				}
 			}
