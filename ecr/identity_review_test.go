@@ -23,8 +23,7 @@ func TestReviewSettingsAreInTheKey(t *testing.T) {
 	base := "[default]\n" + keys("AKIADEF00000D001")
 	login := "[default]\nlogin_session = arn:aws:iam::111111111111:user/me\n"
 	ssoProfile := "[default]\nsso_session = corp\nsso_account_id = 111111111111\nsso_role_name = Admin\n"
-	seen := map[string]string{}
-	for name, s := range map[string]idSetup{
+	mustBeDistinct(t, dir, map[string]idSetup{
 		"plain":                             {config: base},
 		"env AWS_USE_FIPS_ENDPOINT":         {config: base, env: map[string]string{"AWS_USE_FIPS_ENDPOINT": "true"}},
 		"env AWS_USE_DUALSTACK_ENDPOINT":    {config: base, env: map[string]string{"AWS_USE_DUALSTACK_ENDPOINT": "true"}},
@@ -37,13 +36,7 @@ func TestReviewSettingsAreInTheKey(t *testing.T) {
 		"sso-session in credentials, url 2": {config: ssoProfile, creds: "[sso-session corp]\nsso_start_url = https://two.awsapps.com/start\nsso_region = us-east-1\n"},
 		"login session, other cache dir":    {config: login, env: map[string]string{"AWS_LOGIN_CACHE_DIRECTORY": "$DIR/login-a"}},
 		"login session, another cache dir":  {config: login, env: map[string]string{"AWS_LOGIN_CACHE_DIRECTORY": "$DIR/login-b"}},
-	} {
-		id := mustResolveIn(t, dir, s)
-		if other, ok := seen[id.ID]; ok {
-			t.Errorf("%q and %q share the identity %s", name, other, id.ID)
-		}
-		seen[id.ID] = name
-	}
+	})
 }
 
 // TestFIPSSettingReachesECR: the SDK applies AWS_USE_FIPS_ENDPOINT to the

@@ -40,8 +40,7 @@ func TestProfileDefaultReplacesDefault(t *testing.T) {
 func TestEndpointSettingsAreInTheKey(t *testing.T) {
 	dir := t.TempDir()
 	base := "[default]\n" + keys("AKIADEF00000D001")
-	seen := map[string]string{}
-	for name, s := range map[string]idSetup{
+	mustBeDistinct(t, dir, map[string]idSetup{
 		"plain":                       {config: base},
 		"env ignore":                  {config: base, env: map[string]string{"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS": "true"}},
 		"profile ignore":              {config: base + "ignore_configured_endpoint_urls = true\n"},
@@ -50,13 +49,7 @@ func TestEndpointSettingsAreInTheKey(t *testing.T) {
 		"services sts":                {config: base + "services = s\n[services s]\nsts =\n  endpoint_url = http://127.0.0.1:1\n"},
 		"AWS_ENDPOINT_URL_STS":        {config: base, env: map[string]string{"AWS_ENDPOINT_URL_STS": "http://127.0.0.1:1"}},
 		"AWS_ENDPOINT_URL_ECR_PUBLIC": {config: base, env: map[string]string{"AWS_ENDPOINT_URL_ECR_PUBLIC": "http://127.0.0.1:1"}},
-	} {
-		id := mustResolveIn(t, dir, s)
-		if other, ok := seen[id.ID]; ok {
-			t.Errorf("%q and %q share the identity %s", name, other, id.ID)
-		}
-		seen[id.ID] = name
-	}
+	})
 }
 
 // TestHomeAsTheSDKFindsIt: HOME unset means the account's home

@@ -95,6 +95,20 @@ func mustResolveIn(t testing.TB, dir string, s idSetup) Identity {
 	return id
 }
 
+// mustBeDistinct resolves each setup in dir and fails when two share an
+// identity: each setting in them must change the key.
+func mustBeDistinct(t *testing.T, dir string, setups map[string]idSetup) {
+	t.Helper()
+	seen := map[string]string{}
+	for name, s := range setups {
+		id := mustResolveIn(t, dir, s)
+		if other, ok := seen[id.ID]; ok {
+			t.Errorf("%q and %q share the identity %s", name, other, id.ID)
+		}
+		seen[id.ID] = name
+	}
+}
+
 const staticBase = `
 [profile base]
 aws_access_key_id = AKIABASEKEY00001

@@ -211,9 +211,7 @@ func TestStoreForAnotherRegistryIsRefused(t *testing.T) {
 func TestNotFoundSaysWhichCase(t *testing.T) {
 	fake := ecrtest.NewServer()
 	defer fake.Close()
-	env := baseEnv(t, fake.URL())
-	delete(env, "AWS_ACCESS_KEY_ID")
-	delete(env, "AWS_SECRET_ACCESS_KEY")
+	env := keylessEnv(t, fake.URL())
 	r := runHelperArgs(t, env, "", "token", "public.ecr.aws")
 	if r.code != 1 || !strings.Contains(r.stderr, "is Amazon ECR Public and no AWS credentials are configured") {
 		t.Fatalf("exit %d stderr %q", r.code, r.stderr)

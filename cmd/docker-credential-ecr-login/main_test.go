@@ -66,6 +66,16 @@ func baseEnv(t *testing.T, fakeURL string) map[string]string {
 	return env
 }
 
+// keylessEnv is baseEnv without the static keys, for tests whose
+// credentials come from elsewhere (or nowhere).
+func keylessEnv(t *testing.T, fakeURL string) map[string]string {
+	t.Helper()
+	env := baseEnv(t, fakeURL)
+	delete(env, "AWS_ACCESS_KEY_ID")
+	delete(env, "AWS_SECRET_ACCESS_KEY")
+	return env
+}
+
 func runHelper(t *testing.T, env map[string]string, verb, stdin string) run {
 	t.Helper()
 	return runHelperArgs(t, env, stdin, verb)
@@ -190,9 +200,7 @@ func TestNoCredentialsIsAClearErrorQuickly(t *testing.T) {
 	fake := ecrtest.NewServer()
 	defer fake.Close()
 	for _, imds := range []string{"disabled", "silent"} {
-		env := baseEnv(t, fake.URL())
-		delete(env, "AWS_ACCESS_KEY_ID")
-		delete(env, "AWS_SECRET_ACCESS_KEY")
+		env := keylessEnv(t, fake.URL())
 		if imds == "silent" {
 			delete(env, "AWS_EC2_METADATA_DISABLED")
 			env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = "http://" + ln.Addr().String()
@@ -257,9 +265,7 @@ func TestFailuresNameCauseAndRemedy(t *testing.T) {
 func TestSSOSessionExpiredSaysHowToLogIn(t *testing.T) {
 	fake := ecrtest.NewServer()
 	defer fake.Close()
-	env := baseEnv(t, fake.URL())
-	delete(env, "AWS_ACCESS_KEY_ID")
-	delete(env, "AWS_SECRET_ACCESS_KEY")
+	env := keylessEnv(t, fake.URL())
 	cfg := `[profile dev]
 sso_session = corp
 sso_account_id = 123456789012
@@ -537,9 +543,7 @@ func TestTokenPrintsOnlyThePassword(t *testing.T) {
 func TestCacheHitRunsNoCredentialProcess(t *testing.T) {
 	fake := ecrtest.NewServer()
 	defer fake.Close()
-	env := baseEnv(t, fake.URL())
-	delete(env, "AWS_ACCESS_KEY_ID")
-	delete(env, "AWS_SECRET_ACCESS_KEY")
+	env := keylessEnv(t, fake.URL())
 	counter := filepath.Join(t.TempDir(), "runs")
 	script := filepath.Join(t.TempDir(), "creds.sh")
 	body := "#!/bin/sh\necho run >> " + counter + "\necho '{\"Version\":1,\"AccessKeyId\":\"AKIDPROCESS00001\",\"SecretAccessKey\":\"x\"}'\n"

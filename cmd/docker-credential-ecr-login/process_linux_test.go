@@ -46,9 +46,7 @@ echo '{"Version":1,"AccessKeyId":"AKIDPROCESSLEFTOVER","SecretAccessKey":"leftov
 		t.Run(tc.name, func(t *testing.T) {
 			fake := ecrtest.NewServer()
 			defer fake.Close()
-			env := baseEnv(t, fake.URL())
-			delete(env, "AWS_ACCESS_KEY_ID")
-			delete(env, "AWS_SECRET_ACCESS_KEY")
+			env := keylessEnv(t, fake.URL())
 			dir := env["HOME"]
 			script := filepath.Join(dir, "creds.sh")
 			if err := os.WriteFile(script, []byte("#!/bin/sh\n"+strings.ReplaceAll(tc.script, "$DIR", dir)), 0o700); err != nil {

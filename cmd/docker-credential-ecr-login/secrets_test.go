@@ -27,9 +27,7 @@ func TestCredentialProcessSecretsNeverLeak(t *testing.T) {
 			secret, token := sec[0], sec[1]
 			fake := ecrtest.NewServer()
 			defer fake.Close()
-			env := baseEnv(t, fake.URL())
-			delete(env, "AWS_ACCESS_KEY_ID")
-			delete(env, "AWS_SECRET_ACCESS_KEY")
+			env := keylessEnv(t, fake.URL())
 			home := env["HOME"]
 			script := filepath.Join(home, "creds.sh")
 			out := `{"Version":1,"AccessKeyId":"ASIAPROCESSEXPIRY1","SecretAccessKey":"` + secret + `","SessionToken":"` + token + `","Expiration":"2030-01-01 00:00:00"}`
