@@ -300,7 +300,7 @@ func (b *bench) measureRSS() {
 			slices.Sort(s)
 			rows[i].HWMMedKiB = s[(len(s)-1)/2]
 		}
-		rows[i].AnonMedKiB, rows[i].FileMedKiB = medianI(rows[i].anon), medianI(rows[i].file)
+		rows[i].AnonMedKiB, rows[i].FileMedKiB = median(rows[i].anon), median(rows[i].file)
 	}
 	b.rep.RSS = rows
 }
@@ -352,9 +352,9 @@ func (b *bench) measureInit() {
 			}
 			totals, lastAt, kbs = append(totals, total), append(lastAt, last), append(kbs, kb)
 		}
-		it := initTrace{Name: k.name, Runs: runs, Packages: len(per), TotalMS: medianF(totals), LastAtMS: medianF(lastAt), TotalKB: medianF(kbs)}
+		it := initTrace{Name: k.name, Runs: runs, Packages: len(per), TotalMS: median(totals), LastAtMS: median(lastAt), TotalKB: median(kbs)}
 		for pkg, a := range per {
-			it.ByPkg = append(it.ByPkg, initRow{Pkg: pkg, ClockMS: medianF(a.clock), Bytes: medianI(a.bytes), Allocs: medianI(a.allocs)})
+			it.ByPkg = append(it.ByPkg, initRow{Pkg: pkg, ClockMS: median(a.clock), Bytes: median(a.bytes), Allocs: median(a.allocs)})
 		}
 		sort.Slice(it.ByPkg, func(i, j int) bool {
 			if it.ByPkg[i].ClockMS != it.ByPkg[j].ClockMS {

@@ -4,6 +4,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"math"
@@ -143,18 +144,11 @@ func pct(s []time.Duration, p float64) time.Duration {
 	return s[max(0, min(i, len(s)-1))]
 }
 
-func medianF(v []float64) float64 {
+// median is the lower median of v (0 for none).
+func median[T cmp.Ordered](v []T) T {
+	var zero T
 	if len(v) == 0 {
-		return 0
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[(len(s)-1)/2]
-}
-
-func medianI(v []int64) int64 {
-	if len(v) == 0 {
-		return 0
+		return zero
 	}
 	s := slices.Clone(v)
 	slices.Sort(s)
