@@ -89,7 +89,7 @@ func (c *TokenCache) Now() time.Time { return c.now() }
 
 // Fresh returns the cached token at key if it may be served.
 func (c *TokenCache) Fresh(key string) (Credentials, bool) {
-	return c.token(key, StateFresh)
+	return c.FreshLookup(func() (string, bool) { return key, true })
 }
 
 // Usable returns the cached token at key if it has not expired (fallback use).

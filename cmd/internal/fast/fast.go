@@ -15,12 +15,14 @@
 // so a package that imports no SDK package runs before the SDK's that it
 // does not need. This one imports only ecr/local, cache, proto,
 // docker-credential-helpers' protocol code and the standard library.
-// TestHitInitialisesNoSDKPackage (cmd/docker-credential-ecr-login) checks the
-// order in the built binaries.
+// TestCacheHitInitAllocationBudget (cmd/docker-credential-ecr-login) and
+// TestRepeatRequestInitialisesNoSDKService (cmd/ecr-credential-provider)
+// check the order in the built binaries.
 //
 // What: a plain hit only, decided by the functions the full path uses
 // (proto.LoadConfig and the protocol readers, local.PlanFor,
-// TokenCache.Fresh, credentials.Get). Anything else returns to main, which
+// TokenCache.FreshLookup, which the full path's TokenCache.Fresh is,
+// credentials.Get). Anything else returns to main, which
 // runs the full path on Stdin (what this read, then the rest): a miss, a
 // stale or corrupt cache, any error, a log file or debug logging (a hit
 // there writes log lines), AWS_ECR_KEY_BY_CREDENTIALS (its key needs the
