@@ -50,9 +50,13 @@ func TestThrottlingRetriesUntilTheDeadlineThenAnswers(t *testing.T) {
 	fake := ecrtest.NewServer(ecrtest.WithFault(ecrtest.Fault{Kind: ecrtest.FaultThrottling}))
 	defer fake.Close()
 	env := baseEnv(t, fake.URL())
-	env["AWS_ECR_TIMEOUT"] = "3s"
+	// 5 s: the first two waits are at most 1 s and 2 s (ecr/retry.go), so a
+	// third attempt always fits before the deadline's reserve. With 3 s a
+	// slow start plus two long draws left no room for it (a few runs in a
+	// hundred under -race).
+	env["AWS_ECR_TIMEOUT"] = "5s"
 	r := get(t, env, hostA)
-	if r.code != 1 || !strings.Contains(r.stdout, "ECR throttled") || !strings.Contains(r.stdout, "in 3s (AWS_ECR_TIMEOUT)") {
+	if r.code != 1 || !strings.Contains(r.stdout, "ECR throttled") || !strings.Contains(r.stdout, "in 5s (AWS_ECR_TIMEOUT)") {
 		t.Fatalf("exit %d stdout %q", r.code, r.stdout)
 	}
 	if n := fake.CallCount(); n < 3 {
