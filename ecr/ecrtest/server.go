@@ -14,7 +14,8 @@
 //
 // The logic lives in [Fake], a plain http.Handler that can be served on any
 // listener (the standalone e2e/fake-ecr process does that); [Server] wraps a
-// Fake in an httptest.Server on 127.0.0.1 for in-process tests.
+// Fake in an httptest.Server on 127.0.0.1 for in-process tests, over plain
+// HTTP ([NewServer]) or HTTPS with a CA of its own ([NewTLSServer]).
 //
 // The same handler also answers AWS STS (GetCallerIdentity and AssumeRole in
 // the AWS Query protocol, see sts.go; AssumeRoleWithWebIdentity, see
@@ -217,7 +218,8 @@ func (f *Fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // available on it.
 type Server struct {
 	*Fake
-	ts *httptest.Server
+	ts    *httptest.Server
+	caPEM []byte // NewTLSServer's CA, see tls.go
 }
 
 // NewServer starts a Server configured by opts. Call Close when done.
@@ -226,7 +228,8 @@ func NewServer(opts ...Option) *Server {
 	return &Server{Fake: f, ts: httptest.NewServer(f)}
 }
 
-// URL returns the base URL, e.g. "http://127.0.0.1:34567", for use as the
+// URL returns the base URL, e.g. "http://127.0.0.1:34567" (https:// for
+// NewTLSServer), for use as the
 // SDK's BaseEndpoint.
 func (s *Server) URL() string { return s.ts.URL }
 
