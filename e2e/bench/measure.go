@@ -131,31 +131,31 @@ func (b *bench) measureHits() error {
 
 // --- 3: cold gets -----------------------------------------------------------------
 
-func (b *bench) measureCold() {
-	b.fake.Reset()
-	b.logf("timing %d cold gets", *flagCold)
-	var ss, peer []sample
-	for i := range *flagCold {
+// measureCold times ours and awslabs, each with a fresh cache directory per
+// get, interleaved in alternating order, against n's fake.
+func (b *bench) measureCold(n network) (ours, peer series) {
+	n.fake.Reset()
+	b.logf("timing %d cold gets, %s", n.rounds, n.label)
+	var ss, ps []sample
+	for i := range n.rounds {
 		k := kind{name: "helper cold get (fresh cache dir)", bin: b.bins[helperName],
-			env: b.env(filepath.Join(b.work, "cold", strconv.Itoa(i)), staticKeys...), check: b.checkHelper}
-		// awslabs, interleaved in alternating order, each with a fresh cache.
+			env: b.env(filepath.Join(b.work, n.dir, "cold", strconv.Itoa(i)), n.env()...), check: b.checkHelper}
 		p := kind{name: "awslabs cold get (fresh cache dir)", bin: b.peers.awslabs,
-			env: b.env(filepath.Join(b.work, "cold-awslabs", strconv.Itoa(i)), staticKeys...), check: b.checkHelper}
+			env: b.env(filepath.Join(b.work, n.dir, "cold-awslabs", strconv.Itoa(i)), n.env()...), check: b.checkHelper}
 		for j := range 2 {
 			if (i+j)%2 == 0 {
-				if s := b.execChecked(k, fmt.Sprintf("cold get %d", i)); s.err == nil {
+				if s := b.execChecked(k, fmt.Sprintf("cold get %d, %s", i, n.label)); s.err == nil {
 					ss = append(ss, s)
 				}
-			} else if s := b.execChecked(p, fmt.Sprintf("awslabs cold get %d", i)); s.err == nil {
-				peer = append(peer, s)
+			} else if s := b.execChecked(p, fmt.Sprintf("awslabs cold get %d, %s", i, n.label)); s.err == nil {
+				ps = append(ps, s)
 			}
 		}
 	}
-	if n := b.fake.CallCount(); n != 2**flagCold {
-		b.fail("%d cold gets of each helper made %d ECR calls, want one each", *flagCold, n)
+	if c := n.fake.CallCount(); c != 2*n.rounds {
+		b.fail("%d cold gets of each helper, %s, made %d ECR calls, want one each", n.rounds, n.label, c)
 	}
-	b.rep.Cold = toSeries("helper cold get (fresh cache dir)", ss)
-	b.rep.PeerCold = toSeries("awslabs cold get (fresh cache dir)", peer)
+	return toSeries("helper cold get (fresh cache dir)", ss), toSeries("awslabs cold get (fresh cache dir)", ps)
 }
 
 // --- 4: concurrent cold gets ------------------------------------------------------
