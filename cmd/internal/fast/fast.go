@@ -129,11 +129,15 @@ var warming sync.WaitGroup
 // nothing main decides: x509 keeps the roots it loaded, and main's first
 // handshake uses them, or waits for the load to finish.
 func warm(cfg proto.Config, serverURL string, pod *local.WebIdentity) {
+	r, err := local.Route(cfg.Helper.Mappings, serverURL)
+	if err != nil || !local.VerifiesWithSystemRoots(cfg.Helper.Env, r.Reg.Service) {
+		return // no goroutine at all: it costs a thread
+	}
 	warming.Add(1)
 	go func() {
 		defer warming.Done()
-		p, err := local.PlanFor(cfg.Helper.Env, cfg.Helper.Mappings, serverURL, pod)
-		if err == nil && !p.Anonymous() && local.VerifiesWithSystemRoots(cfg.Helper.Env, p.Reg.Service) {
+		// The identity may read ~/.aws: not on main's way.
+		if p, err := local.PlanFor(cfg.Helper.Env, cfg.Helper.Mappings, serverURL, pod); err == nil && !p.Anonymous() {
 			loadRoots()
 		}
 	}()
