@@ -40,14 +40,31 @@ var endpointKeyed = []string{
 // EnvEndpointOverride reports whether the environment names an endpoint URL
 // for service (ServicePrivate or ServicePublic) that the SDK will use.
 func EnvEndpointOverride(env Getenv, service Service) bool {
+	return envEndpointURL(env, service) != ""
+}
+
+// envEndpointURL is the endpoint URL the environment names for service and
+// the SDK will use, or "".
+func envEndpointURL(env Getenv, service Service) string {
 	if strings.EqualFold(env(envIgnoreEndpoints), "true") {
-		return false
+		return ""
 	}
 	svc := envEndpointECR
 	if service == ServicePublic {
 		svc = envEndpointECRPublic
 	}
-	return env(svc) != "" || env(envEndpoint) != ""
+	return firstEnv(env, svc, envEndpoint)
+}
+
+// VerifiesWithSystemRoots reports whether a call to service will most
+// likely check the server's certificate against the system's roots, which
+// crypto/x509 loads (tens of milliseconds with a full bundle) on a process's
+// first TLS handshake: no AWS_CA_BUNDLE, and no plain-HTTP endpoint in the
+// environment. A ca_bundle or endpoint_url in a profile is not looked at;
+// being wrong only moves or wastes that load.
+func VerifiesWithSystemRoots(env Getenv, service Service) bool {
+	return env("AWS_CA_BUNDLE") == "" &&
+		!strings.HasPrefix(strings.ToLower(envEndpointURL(env, service)), "http://")
 }
 
 // DefaultRegion is the region of a call no registry host decides (login,

@@ -57,6 +57,7 @@ func (c cachedOnly) Get(serverURL string) (string, string, error) {
 	if cr, ok := hit(c.cfg, c.tc, serverURL, nil); ok {
 		return cr.Username, cr.Password, nil
 	}
+	warm(c.cfg, serverURL, nil)
 	return "", "", errMiss
 }
 

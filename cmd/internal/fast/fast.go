@@ -31,8 +31,10 @@ package fast
 
 import (
 	"bytes"
+	"crypto/x509"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/ecr-login/ecr-login/cache"
@@ -113,6 +115,36 @@ func tokens(cfg proto.Config, now func() time.Time) *local.TokenCache {
 	}
 	return local.NewTokenCache(cache.Open(h.CacheDir), h.RefreshMargin, now)
 }
+
+// warming counts the warm goroutines still running (tests wait on it).
+var warming sync.WaitGroup
+
+// warm starts, on a miss, the slowest step of main's fetch that needs no
+// SDK: loading the system's certificate roots (crypto/x509 does it once per
+// process, on the first TLS handshake; ~20 ms with Debian's bundle on the
+// bench machine, more than the rest of a cold get). It loads them on another
+// core while the SDK's packages initialise and main prepares the call, when
+// the call will verify with them (local.VerifiesWithSystemRoots) and main
+// will make one (a route error or an anonymous pull makes none). It changes
+// nothing main decides: x509 keeps the roots it loaded, and main's first
+// handshake uses them, or waits for the load to finish.
+func warm(cfg proto.Config, serverURL string, pod *local.WebIdentity) {
+	r, err := local.Route(cfg.Helper.Mappings, serverURL)
+	if err != nil || !local.VerifiesWithSystemRoots(cfg.Helper.Env, r.Reg.Service) {
+		return // no goroutine at all: it costs a thread
+	}
+	warming.Add(1)
+	go func() {
+		defer warming.Done()
+		// The identity may read ~/.aws: not on main's way.
+		if p, err := local.PlanFor(cfg.Helper.Env, cfg.Helper.Mappings, serverURL, pod); err == nil && !p.Anonymous() {
+			loadRoots()
+		}
+	}()
+}
+
+// loadRoots makes crypto/x509 load the system roots (tests count calls).
+var loadRoots = func() { _, _ = x509.SystemCertPool() }
 
 // hit is the cached token for serverURL (as pod when not nil) that the full
 // path would serve without asking AWS.

@@ -42,6 +42,7 @@ func serveProvider(args []string, stdin io.Reader, stdout io.Writer, environ []s
 	host := proto.ImageRegistry(req.Image)
 	c, ok := hit(cfg, tc, host, pod)
 	if !ok {
+		warm(cfg, host, pod)
 		return false, nil
 	}
 	return true, proto.WriteProviderResponse(stdout, proto.NewProviderResponse(req, host, &c, now()))
