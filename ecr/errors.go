@@ -2,9 +2,11 @@ package ecr
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"strings"
 	"time"
 
@@ -125,6 +127,9 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 	case errors.Is(err, context.Canceled):
 		fe.Kind = ErrTimeout
 		fe.Message = "interrupted before " + api + " answered"
+	case certificateFailure(err) != nil:
+		fe.Kind = ErrNetwork
+		fe.Message = untrustedCertificate(err, st, api, reg, id)
 	case errors.Is(err, ErrMFARequired):
 		fe.Kind = ErrMFARequired
 		p := id.Profile
@@ -180,6 +185,47 @@ func classify(err error, reg Registry, id Identity, timeout time.Duration) *Fetc
 		fe.Message = fmt.Sprintf("calling %s failed: %s", api, firstLine(err))
 	}
 	return fe
+}
+
+// untrustedCertificate words a server certificate that did not verify (see
+// certificateFailure): whose it was, why, who issued it (a TLS-inspecting
+// proxy names itself there), and the fixes.
+func untrustedCertificate(err error, st stage, api string, reg Registry, id Identity) string {
+	host := ""
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil {
+			host = u.Host
+		}
+	}
+	what, setting := api, "AWS_ENDPOINT_URL_ECR"
+	if reg.Service == ServicePublic {
+		setting = "AWS_ENDPOINT_URL_ECR_PUBLIC"
+	}
+	if host != "" {
+		what += " (" + host + ")"
+	}
+	if st == stageCredentials {
+		what, setting = "the AWS endpoint", "AWS_ENDPOINT_URL_STS or AWS_ENDPOINT_URL"
+		if host != "" {
+			what = host
+		}
+		what += " called for credentials from " + id.Description + ","
+	}
+	cause := certificateFailure(err)
+	reason := firstLine(cause)
+	if cve, ok := cause.(*tls.CertificateVerificationError); ok && cve.Err != nil {
+		reason = firstLine(cve.Err)
+		if len(cve.UnverifiedCertificates) > 0 {
+			issuer := cve.UnverifiedCertificates[0].Issuer
+			name := issuer.CommonName
+			if name == "" {
+				name = issuer.String()
+			}
+			reason += fmt.Sprintf("; issued by %q", name)
+		}
+	}
+	return fmt.Sprintf("the certificate of %s is not trusted (%s); if a proxy inspects TLS, give its CA with AWS_CA_BUNDLE (or add it to the system's roots); if %s is set, check it names the right host", what, reason, setting)
 }
 
 // fromSTS names the STS operation err came from ("AssumeRole", ...), or "".

@@ -2,6 +2,8 @@ package ecr
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"log/slog"
 	"math/rand/v2"
@@ -29,14 +31,19 @@ import (
 //	is not one: the SDK gives up at once)
 //	AccessDenied, unrecognized/invalid/    1 (no retry)        -
 //	expired credentials, malformed
-//	replies, anything else
+//	replies, a server certificate that
+//	does not verify (untrusted issuer,
+//	wrong host, expired), anything else
 //
 // Throttling is the only fault worth waiting out: it is what a fleet meets
 // when every node's cache is cold at once (ECR's quota is 20/s, burst 200),
 // and jittered retries are what get all of it through. A server error or a
 // broken connection that survives three attempts is reported at once: a
 // client waiting half a minute learns nothing more, and each retry loads a
-// failing service. Refusals never change by asking again.
+// failing service. Refusals never change by asking again, and neither does
+// a certificate that does not verify (a TLS-inspecting proxy whose CA is not
+// trusted, an endpoint with a self-signed certificate): the SDK counts it
+// as a connection error, but another handshake meets the same certificate.
 //
 // The deadline is the one the fetch runs under: the get's AWS_ECR_TIMEOUT,
 // or the short budget of a fetch that has a still-valid cached token to fall
@@ -74,6 +81,9 @@ func classifyAttempt(err error) faultClass {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return faultFinal
 	}
+	if certificateFailure(err) != nil {
+		return faultFinal
+	}
 	if retry.IsErrorThrottles(retry.DefaultThrottles).IsErrorThrottle(err) == aws.TrueTernary {
 		return faultThrottle
 	}
@@ -81,6 +91,26 @@ func classifyAttempt(err error) faultClass {
 		return faultTransient
 	}
 	return faultFinal
+}
+
+// certificateFailure returns the error in err's chain that says the server's
+// certificate did not verify, or nil if there is none.
+func certificateFailure(err error) error {
+	var cve *tls.CertificateVerificationError
+	var ua x509.UnknownAuthorityError
+	var ci x509.CertificateInvalidError
+	var he x509.HostnameError
+	switch {
+	case errors.As(err, &cve):
+		return cve
+	case errors.As(err, &ua):
+		return ua
+	case errors.As(err, &ci):
+		return ci
+	case errors.As(err, &he):
+		return he
+	}
+	return nil
 }
 
 // policy is the aws.RetryerV2 that applies the table above. The decision,
