@@ -209,7 +209,8 @@ func sendError(err error) error {
 func certErrors() map[string]error {
 	leaf := &x509.Certificate{}
 	return map[string]error{
-		"tls.CertificateVerificationError": &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{Cert: leaf}},
+		// No x509 type inside: the TLS wrapper alone must do.
+		"tls.CertificateVerificationError": &tls.CertificateVerificationError{Err: x509.SystemRootsError{}},
 		"x509.UnknownAuthorityError":       x509.UnknownAuthorityError{Cert: leaf},
 		"x509.CertificateInvalidError":     x509.CertificateInvalidError{Cert: leaf, Reason: x509.Expired, Detail: "current time is after the end"},
 		"x509.HostnameError":               x509.HostnameError{Certificate: leaf, Host: "ecr.us-east-1.amazonaws.com"},
