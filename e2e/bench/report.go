@@ -287,7 +287,7 @@ func (b *bench) print(w io.Writer) {
 		fmt.Fprintf(w, "| %s | %s | %s |\n", v.Target, v.Value, res)
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, b.repeatWhyNote())
+	fmt.Fprintln(w, b.networkWhyNote())
 	fmt.Fprintln(w)
 	status := "all functional checks passed"
 	if len(b.rep.Failures) > 0 {
