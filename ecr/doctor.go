@@ -135,6 +135,9 @@ func (h *Helper) probeCredentials(ctx context.Context, p CredentialProber, reg R
 		switch {
 		case errors.As(err, &apiErr):
 			c.Remedy = fmt.Sprintf("STS refused the credentials (%s: %s); check them, or the profile", apiErr.ErrorCode(), apiErr.ErrorMessage())
+		case certificateFailure(err) != nil:
+			c.Detail = "the certificate of STS is not trusted (" + certificateReason(err) + ")"
+			c.Remedy = trustRemedy("AWS_ENDPOINT_URL_STS")
 		case whoCtx.Err() != nil && ctx.Err() == nil:
 			c.Detail = fmt.Sprintf("STS GetCallerIdentity did not answer within %s", whoBudget)
 			c.Remedy = "check network and proxy settings (HTTPS_PROXY, NO_PROXY, AWS_ENDPOINT_URL_STS); this step only checks who you are, the token step below does not need it"

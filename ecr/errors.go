@@ -212,6 +212,12 @@ func untrustedCertificate(err error, st stage, api string, reg Registry, id Iden
 		}
 		what += " called for credentials from " + id.Description + ","
 	}
+	return fmt.Sprintf("the certificate of %s is not trusted (%s); %s", what, certificateReason(err), trustRemedy(setting))
+}
+
+// certificateReason is why a certificate did not verify, one line, with its
+// issuer when known (a TLS-inspecting proxy names itself there).
+func certificateReason(err error) string {
 	cause := certificateFailure(err)
 	reason := firstLine(cause)
 	if cve, ok := cause.(*tls.CertificateVerificationError); ok && cve.Err != nil {
@@ -225,7 +231,13 @@ func untrustedCertificate(err error, st stage, api string, reg Registry, id Iden
 			reason += fmt.Sprintf("; issued by %q", name)
 		}
 	}
-	return fmt.Sprintf("the certificate of %s is not trusted (%s); if a proxy inspects TLS, give its CA with AWS_CA_BUNDLE (or add it to the system's roots); if %s is set, check it names the right host", what, reason, setting)
+	return reason
+}
+
+// trustRemedy is the fix for a certificate that did not verify, setting
+// naming the endpoint variable to check.
+func trustRemedy(setting string) string {
+	return fmt.Sprintf("if a proxy inspects TLS, give its CA with AWS_CA_BUNDLE (or add it to the system's roots); if %s is set, check it names the right host", setting)
 }
 
 // fromSTS names the STS operation err came from ("AssumeRole", ...), or "".

@@ -268,3 +268,20 @@ func TestCertificateErrorMessage(t *testing.T) {
 		})
 	}
 }
+
+// doctor's STS step words an untrusted certificate as the token step does:
+// the reason with its issuer, and how to trust it.
+func TestDoctorSaysWhenSTSsCertificateIsNotTrusted(t *testing.T) {
+	tlsWorld(t)
+	checks := tlsHelper(t).Doctor(context.Background(), hostA)
+	who := findCheck(t, checks, "caller identity")
+	if who.OK || !strings.Contains(who.Detail, "the certificate of STS is not trusted (x509: certificate signed by unknown authority") ||
+		!strings.Contains(who.Detail, `issued by "ecrtest fake ECR CA"`) || !strings.Contains(who.Remedy, "give its CA with AWS_CA_BUNDLE") ||
+		!strings.Contains(who.Remedy, "AWS_ENDPOINT_URL_STS") {
+		t.Errorf("caller identity: %+v", who)
+	}
+	if tok := findCheck(t, checks, "token"); tok.OK || !strings.Contains(tok.Detail+tok.Remedy, "is not trusted") {
+		t.Errorf("token: %+v", tok)
+	}
+	noSecretIn(t, checks, sdkSecret)
+}
