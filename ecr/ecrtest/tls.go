@@ -63,13 +63,9 @@ func newChain(now time.Time) (*x509.Certificate, tls.Certificate, error) {
 		IsCA:                  true,
 		MaxPathLenZero:        true,
 	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	ca, err := issue(caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
 		return nil, tls.Certificate{}, fmt.Errorf("CA certificate: %w", err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		return nil, tls.Certificate{}, err
 	}
 	leafTmpl := &x509.Certificate{
 		SerialNumber: serial(),
@@ -81,15 +77,20 @@ func newChain(now time.Time) (*x509.Certificate, tls.Certificate, error) {
 		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
 		DNSNames:     []string{"localhost"},
 	}
-	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, &leafKey.PublicKey, caKey)
+	leaf, err := issue(leafTmpl, ca, &leafKey.PublicKey, caKey)
 	if err != nil {
 		return nil, tls.Certificate{}, fmt.Errorf("leaf certificate: %w", err)
 	}
-	leaf, err := x509.ParseCertificate(leafDER)
+	return ca, tls.Certificate{Certificate: [][]byte{leaf.Raw}, PrivateKey: leafKey, Leaf: leaf}, nil
+}
+
+// issue signs tmpl for pub with parent's key signer, and parses the result.
+func issue(tmpl, parent *x509.Certificate, pub *rsa.PublicKey, signer *rsa.PrivateKey) (*x509.Certificate, error) {
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, pub, signer)
 	if err != nil {
-		return nil, tls.Certificate{}, err
+		return nil, err
 	}
-	return ca, tls.Certificate{Certificate: [][]byte{leafDER}, PrivateKey: leafKey, Leaf: leaf}, nil
+	return x509.ParseCertificate(der)
 }
 
 func serial() *big.Int {
