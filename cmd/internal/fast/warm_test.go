@@ -52,7 +52,7 @@ func TestMissLoadsSystemRootsAhead(t *testing.T) {
 		{"a CA bundle", true, with(env, "AWS_CA_BUNDLE=/etc/corp-ca.pem"), node, false},
 		{"not ECR", false, env, "registry.example.com", false},
 		{"an anonymous ECR Public pull", false, noCreds, "public.ecr.aws", false},
-		{"not a get", false, env, "", false},
+		{"empty stdin", false, env, "", false},
 	} {
 		if got := loadsRoots(t, tc.provider, tc.env, tc.stdin); got != tc.want {
 			t.Errorf("%s: started loading the roots: %v, want %v", tc.name, got, tc.want)
